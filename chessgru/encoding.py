@@ -154,3 +154,42 @@ def encode_game(
         np.asarray(tokens, dtype=np.uint16),
         np.asarray(words, dtype=np.uint64).reshape(-1, POSITION_WORDS),
     )
+
+
+#: Conditioning of the mover at each ply: (player index, Elo bucket, speed class).
+#: Player 0 is the population (anyone the model does not know by name).
+COND_FIELDS = 3
+ELO_BUCKETS = 16  # 0 = unknown, then 200-point bins from <800 to >=3400 (1..15)
+SPEEDS = ("unknown", "bullet", "blitz", "rapid", "classical", "correspondence")
+
+
+def elo_bucket(elo: int | None) -> int:
+    """Bucket of a rating: 0 when unknown, else 1..ELO_BUCKETS-1 in 200-point bins."""
+    if elo is None or elo <= 0:
+        return 0
+    return int(min(max((elo - 600) // 200, 1), ELO_BUCKETS - 1))
+
+
+def speed_class(time_control: str | None) -> int:
+    """Index into :data:`SPEEDS` from a PGN TimeControl tag ("180+2", "1/259200", "-").
+
+    Uses lichess's estimate (base seconds + 40 x increment) so "60+0" is bullet and
+    "900+10" rapid; daily games ("1/86400") are correspondence.
+    """
+    if not time_control or time_control in ("-", "?"):
+        return 0
+    first = time_control.split(":")[0]
+    if "/" in first:
+        return SPEEDS.index("correspondence")
+    try:
+        base, _, inc = first.partition("+")
+        total = float(base) + 40 * float(inc or 0)
+    except ValueError:
+        return 0
+    if total < 180:
+        return SPEEDS.index("bullet")
+    if total < 480:
+        return SPEEDS.index("blitz")
+    if total < 1500:
+        return SPEEDS.index("rapid")
+    return SPEEDS.index("classical")

@@ -99,3 +99,17 @@ def test_random_positions_round_trip() -> None:
                 break
             board.push(moves[rng.integers(len(moves))])
     assert total > 10000
+
+
+def test_conditioning_buckets() -> None:
+    from chessgru.encoding import ELO_BUCKETS, SPEEDS, elo_bucket, speed_class
+
+    assert elo_bucket(None) == 0 and elo_bucket(0) == 0
+    assert elo_bucket(500) == 1 and elo_bucket(1500) == 4 and elo_bucket(2850) == 11
+    assert elo_bucket(5000) == ELO_BUCKETS - 1
+    assert SPEEDS[speed_class("60+0")] == "bullet"
+    assert SPEEDS[speed_class("180+2")] == "blitz"
+    assert SPEEDS[speed_class("900+10")] == "rapid"
+    assert SPEEDS[speed_class("5400+30")] == "classical"
+    assert SPEEDS[speed_class("1/86400")] == "correspondence"
+    assert speed_class(None) == 0 and speed_class("-") == 0 and speed_class("junk") == 0
