@@ -1,0 +1,207 @@
+"""The chessgru network: a GRU over the game's moves, conditioned on the player to move.
+
+At every ply the GRU reads one step made of
+
+* the previous move (a token of :mod:`chessgru.encoding`, ``BOS`` at the first ply),
+* the position before the move, seen from the mover's side (12 piece planes, castling
+  rights, en-passant file), through a learned projection,
+* who is moving: a player embedding (row 0 = the population), a rating bucket and a speed.
+
+The head reads the GRU output *together with* the current position and the conditioning:
+the next move depends most of all on the board in front of the player and on who they
+are, while the GRU carries what the board cannot show (the opening played, the plans and
+habits visible earlier in this game). Logits cover the whole vocabulary; callers mask
+them to the legal moves (see :mod:`chessgru.predict`).
+
+``forward`` runs whole sequences (training, batch prediction); ``step`` runs one ply
+from a carried hidden state (live prediction) and gives the same logits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from chessgru import encoding
+
+BOS = encoding.VOCAB_SIZE  # input token of the first ply: "no previous move"
+
+# Board features: 12 planes x 64 squares, own/opponent castling (4), en-passant file (8),
+# and whether the mover is Black (White and Black play differently even when mirrored).
+BOARD_FEATURES = 12 * 64 + 4 + 8 + 1
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything that fixes the network's shape; saved in the model file to rebuild it."""
+
+    vocab_size: int = encoding.VOCAB_SIZE
+    n_players: int = 1  # embedding rows, row 0 = the population
+    hidden: int = 384  # GRU width
+    layers: int = 2  # stacked GRU layers
+    embed: int = 128  # previous-move embedding
+    board_dim: int = 256  # projection of the position
+    player_dim: int = 64  # player embedding
+    cond_dim: int = 16  # rating-bucket and speed embeddings (each)
+    board_input: bool = True  # feed the position to the GRU and the head
+    dropout: float = 0.1
+    # Training only: the chance that a game's players are shown as the population, so
+    # row 0 keeps learning "anyone" and new players start from a useful embedding.
+    player_dropout: float = 0.1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (the model file's ``model_config``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error, missing ones take defaults."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown model settings: {', '.join(unknown)}")
+        return cls(**data)
+
+
+def board_features(positions: torch.Tensor) -> torch.Tensor:
+    """Float features ``[..., BOARD_FEATURES]`` of position words ``[..., 9]`` (int64).
+
+    Pieces are split into the mover's and the opponent's, and the board is mirrored
+    vertically when Black moves, matching the mover-relative move tokens.
+    """
+    pieces, white, black, flags = (
+        positions[..., :6],
+        positions[..., 6:7],
+        positions[..., 7:8],
+        positions[..., 8],
+    )
+    white_to_move = (flags & encoding.FLAG_WHITE_TO_MOVE) != 0
+    wtm = white_to_move[..., None]
+    own = torch.where(wtm, white, black)
+    opp = torch.where(wtm, black, white)
+    boards = torch.cat([pieces & own, pieces & opp], dim=-1)  # [..., 12]
+    shifts = torch.arange(64, device=positions.device)
+    planes = (boards[..., None] >> shifts) & 1  # [..., 12, 64]; bit 63 survives the sign
+    planes = planes.view(*planes.shape[:-1], 8, 8)  # (rank, file)
+    planes = torch.where(wtm[..., None, None], planes, planes.flip(-2))
+
+    def flag(bit: int) -> torch.Tensor:
+        return (flags & bit) != 0
+
+    w_oo, w_ooo = flag(encoding.FLAG_WHITE_OO), flag(encoding.FLAG_WHITE_OOO)
+    b_oo, b_ooo = flag(encoding.FLAG_BLACK_OO), flag(encoding.FLAG_BLACK_OOO)
+    castling = torch.stack(
+        [
+            torch.where(white_to_move, w_oo, b_oo),
+            torch.where(white_to_move, w_ooo, b_ooo),
+            torch.where(white_to_move, b_oo, w_oo),
+            torch.where(white_to_move, b_ooo, w_ooo),
+        ],
+        dim=-1,
+    )
+    ep_file = (flags >> encoding.FLAG_EP_SHIFT) & 15  # 0 = none, else file + 1
+    en_passant = ep_file[..., None] == torch.arange(1, 9, device=positions.device)
+    return torch.cat(
+        [
+            planes.flatten(-3),
+            castling,
+            en_passant,
+            (~white_to_move)[..., None],
+        ],
+        dim=-1,
+    ).float()
+
+
+class ChessGRU(nn.Module):
+    """Next-move model; see the module docstring for what each step sees."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.move_emb = nn.Embedding(c.vocab_size + 1, c.embed)  # + BOS
+        self.player_emb = nn.Embedding(c.n_players, c.player_dim)
+        self.elo_emb = nn.Embedding(encoding.ELO_BUCKETS, c.cond_dim)
+        self.speed_emb = nn.Embedding(len(encoding.SPEEDS), c.cond_dim)
+        board_dim = c.board_dim if c.board_input else 0
+        if c.board_input:
+            self.board_proj = nn.Sequential(nn.Linear(BOARD_FEATURES, c.board_dim), nn.GELU())
+        cond_dim = c.player_dim + 2 * c.cond_dim
+        self.drop = nn.Dropout(c.dropout)
+        self.gru = nn.GRU(
+            c.embed + board_dim + cond_dim,
+            c.hidden,
+            num_layers=c.layers,
+            batch_first=True,
+            dropout=c.dropout if c.layers > 1 else 0.0,
+        )
+        self.head = nn.Sequential(
+            nn.Linear(c.hidden + board_dim + cond_dim, c.hidden),
+            nn.LayerNorm(c.hidden),
+            nn.GELU(),
+            nn.Dropout(c.dropout),
+            nn.Linear(c.hidden, c.vocab_size),
+        )
+
+    def _context(self, positions: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Per-ply features shared by the GRU input and the head: board + who moves."""
+        players = cond[..., 0]
+        if self.training and self.config.player_dropout > 0:
+            drop = torch.rand(players.shape[0], 1, device=players.device)
+            players = players.masked_fill(drop < self.config.player_dropout, 0)
+        parts = [
+            self.player_emb(players),
+            self.elo_emb(cond[..., 1]),
+            self.speed_emb(cond[..., 2]),
+        ]
+        if self.config.board_input:
+            parts.insert(0, self.board_proj(board_features(positions)))
+        return torch.cat(parts, dim=-1)
+
+    def forward(
+        self,
+        tokens_in: torch.Tensor,
+        positions: torch.Tensor,
+        cond: torch.Tensor,
+        hidden: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits ``[B, T, V]`` and the final hidden state ``[layers, B, hidden]``.
+
+        ``tokens_in [B, T]``: previous move (BOS at ply 0); ``positions [B, T, 9]``: words
+        before each ply; ``cond [B, T, 3]``: (player, Elo bucket, speed) of each mover.
+        """
+        context = self.drop(self._context(positions, cond))
+        x = torch.cat([self.drop(self.move_emb(tokens_in)), context], dim=-1)
+        out, hidden = self.gru(x, hidden)
+        logits = self.head(torch.cat([self.drop(out), context], dim=-1))
+        return logits, hidden
+
+    def step(
+        self,
+        token_in: torch.Tensor,
+        position: torch.Tensor,
+        cond: torch.Tensor,
+        hidden: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One ply for a batch of games: logits ``[B, V]`` and the next hidden state."""
+        logits, hidden = self.forward(token_in[:, None], position[:, None], cond[:, None], hidden)
+        return logits[:, 0], hidden
+
+    def add_players(self, n_new: int) -> None:
+        """Grow the player table by ``n_new`` rows, each a copy of the population row.
+
+        For fine-tuning a base model on new people: they start as "anyone" and move away
+        from it as their games are learned. Updates ``self.config`` to match.
+        """
+        if n_new <= 0:
+            return
+        old = self.player_emb.weight.data
+        grown = nn.Embedding(old.shape[0] + n_new, old.shape[1], device=old.device, dtype=old.dtype)
+        grown.weight.data[: old.shape[0]] = old
+        grown.weight.data[old.shape[0] :] = old[0]
+        self.player_emb = grown
+        self.config = dataclasses.replace(self.config, n_players=old.shape[0] + n_new)
