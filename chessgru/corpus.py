@@ -1,0 +1,406 @@
+"""PGN files -> one encoded corpus (tokens, positions, game metadata), via an on-disk cache.
+
+Each file is parsed once: its games become flat numpy arrays (a token and nine position
+words per ply, plus offsets), stored in the cache under the hash of the file's bytes, the
+encoder version and the reader version. A re-run over unchanged files only hashes and
+loads. Big files are cut into batches of game texts that worker processes parse in
+parallel; the results come back in file order, so game numbers and the cache entry are
+the same whatever the number of workers.
+
+After loading, exact duplicates (same moves, same date) are dropped, keeping the first,
+and player spellings are merged into canonical names (``names.resolve_names``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from chessgru import names, paths, pgn
+from chessgru.encoding import ENCODER_VERSION, POSITION_WORDS
+from chessgru.pgn import GameInfo, SkippedGame
+from chessgru.progress import progress_bar
+
+#: Game texts per batch sent to a worker: big enough to amortise the hand-over, small
+#: enough that a 354k-game file spreads over every worker.
+BATCH_GAMES = 500
+_CACHE_FORMAT = 1
+
+
+@dataclass
+class Corpus:
+    """Encoded games: ply arrays indexed through ``offsets``, with one GameInfo per game."""
+
+    games: list[GameInfo]
+    offsets: np.ndarray
+    tokens: np.ndarray
+    positions: np.ndarray
+    skipped: list[SkippedGame] = field(default_factory=list)
+    merges: list[names.Merge] = field(default_factory=list)
+    duplicates: int = 0
+
+    def __len__(self) -> int:
+        return len(self.games)
+
+    def game_tokens(self, i: int) -> np.ndarray:
+        """Tokens of game ``i`` (uint16, one per ply; a view, not a copy)."""
+        return self.tokens[self.offsets[i] : self.offsets[i + 1]]
+
+    def game_positions(self, i: int) -> np.ndarray:
+        """Position words before each ply of game ``i`` (uint64 [plies, 9]; a view)."""
+        return self.positions[self.offsets[i] : self.offsets[i + 1]]
+
+    def player_games(self) -> Counter[str]:
+        """Canonical name -> number of games played (either colour)."""
+        counts: Counter[str] = Counter()
+        for game in self.games:
+            counts[game.white] += 1
+            counts[game.black] += 1
+        return counts
+
+    def subset(self, indices: Sequence[int]) -> Corpus:
+        """A corpus of the games at ``indices`` (in that order), with their own arrays."""
+        index = np.asarray(indices, dtype=np.int64)
+        tokens, positions, offsets = _gather(self.offsets, self.tokens, self.positions, index)
+        return Corpus(
+            games=[self.games[i] for i in index.tolist()],
+            offsets=offsets,
+            tokens=tokens,
+            positions=positions,
+            skipped=list(self.skipped),
+            merges=list(self.merges),
+            duplicates=self.duplicates,
+        )
+
+
+def _gather(
+    offsets: np.ndarray, tokens: np.ndarray, positions: np.ndarray, index: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ply arrays of the games at ``index``, concatenated, with their new offsets."""
+    starts, ends = offsets[index], offsets[index + 1]
+    lengths = ends - starts
+    new_offsets = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    # One ply index per kept ply: start of its game + position inside the game.
+    plies = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return tokens[plies], positions[plies], new_offsets
+
+
+# ----------------------------------------------------------------------------- one file
+
+
+@dataclass
+class _FilePart:
+    """Parsed games of one file (or of one batch of it), in file order."""
+
+    games: list[tuple]  # GameInfo fields without `source`
+    skipped: list[tuple[int, str]]
+    lengths: list[int]
+    tokens: bytes
+    words: bytes
+
+
+def _parse_batch(source: str, texts: list[bytes], first_number: int) -> _FilePart:
+    """Worker entry point: parse game texts into plain data that pickles cheaply."""
+    from array import array
+
+    games: list[tuple] = []
+    skipped: list[tuple[int, str]] = []
+    lengths: list[int] = []
+    tokens, words = array("H"), array("Q")
+    for game in pgn.parse_texts(source, texts, first_number):
+        if game.info is None:
+            assert game.skipped is not None
+            skipped.append((game.skipped.number, game.skipped.reason))
+            continue
+        games.append(dataclasses.astuple(game.info)[1:])
+        lengths.append(len(game.tokens))
+        tokens.extend(game.tokens)
+        words.extend(game.words)
+    return _FilePart(games, skipped, lengths, tokens.tobytes(), words.tobytes())
+
+
+def _count_games(part: _FilePart) -> int:
+    return len(part.games) + len(part.skipped)
+
+
+@dataclass
+class _FileData:
+    """Everything the cache holds for one file."""
+
+    games: list[tuple]
+    skipped: list[tuple[int, str]]
+    offsets: np.ndarray
+    tokens: np.ndarray
+    positions: np.ndarray
+
+
+def _join_parts(parts: list[_FilePart]) -> _FileData:
+    lengths = np.fromiter((n for p in parts for n in p.lengths), dtype=np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    tokens = np.frombuffer(b"".join(p.tokens for p in parts), dtype=np.uint16)
+    words = np.frombuffer(b"".join(p.words for p in parts), dtype=np.uint64)
+    return _FileData(
+        games=[g for p in parts for g in p.games],
+        skipped=[s for p in parts for s in p.skipped],
+        offsets=offsets,
+        tokens=tokens,
+        positions=words.reshape(-1, POSITION_WORDS),
+    )
+
+
+def _batches(path: Path) -> Iterator[list[bytes]]:
+    with pgn.open_binary(path) as stream:
+        batch: list[bytes] = []
+        for text in pgn.split_games(stream):
+            batch.append(text)
+            if len(batch) >= BATCH_GAMES:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def file_digest(path: Path) -> str:
+    """Hash of the file's bytes (streamed), the cache key's first part."""
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _entry_path(digest: str) -> Path:
+    name = f"{digest}-e{ENCODER_VERSION}-r{pgn.READER_VERSION}-c{_CACHE_FORMAT}.npz"
+    return paths.cache_dir() / name
+
+
+def _save_entry(path: Path, data: _FileData) -> None:
+    """Write atomically (temp file + rename): a killed run leaves no half-written entry."""
+    meta = json.dumps({"games": data.games, "skipped": data.skipped}, ensure_ascii=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(
+                handle,
+                offsets=data.offsets,
+                tokens=data.tokens,
+                positions=data.positions,
+                meta=np.frombuffer(meta.encode("utf-8"), dtype=np.uint8),
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_entry(path: Path) -> _FileData | None:
+    """The cached arrays, or None when the entry is missing or unreadable (then rebuilt)."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            offsets, tokens = npz["offsets"], npz["tokens"]
+            positions, meta_bytes = npz["positions"], npz["meta"]
+        meta = json.loads(meta_bytes.tobytes().decode("utf-8"))
+        games = [tuple(g) for g in meta["games"]]
+        skipped = [(int(n), str(r)) for n, r in meta["skipped"]]
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError):
+        return None
+    valid = (
+        offsets.dtype == np.int64
+        and tokens.dtype == np.uint16
+        and positions.dtype == np.uint64
+        and offsets.shape == (len(games) + 1,)
+        and positions.shape == (len(tokens), POSITION_WORDS)
+        and offsets[0] == 0
+        and offsets[-1] == len(tokens)
+    )
+    if not valid:
+        return None
+    return _FileData(games, skipped, offsets, tokens, positions)
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _parse_files(
+    todo: list[tuple[Path, Path]], workers: int, bar
+) -> Iterator[tuple[Path, _FileData]]:
+    """Parse files (with their cache entry paths) in order, ``workers`` processes wide."""
+
+    def tasks() -> Iterator[tuple[int, str, list[bytes]]]:
+        for k, (path, _) in enumerate(todo):
+            for batch in _batches(path):
+                yield k, str(path), batch
+
+    parts: list[list[_FilePart]] = [[] for _ in todo]
+    done = 0
+
+    def finish(k: int, part: _FilePart) -> Iterator[tuple[Path, _FileData]]:
+        nonlocal done
+        parts[k].append(part)
+        bar.update(_count_games(part))
+        # Files complete in order because batches are submitted and collected in order.
+        while k > done:
+            yield from _flush(done)
+            done += 1
+
+    def _flush(k: int) -> Iterator[tuple[Path, _FileData]]:
+        data = _renumber(parts[k])
+        parts[k] = []
+        yield todo[k][0], data
+
+    if workers <= 1:
+        for k, source, batch in tasks():
+            yield from finish(k, _parse_batch(source, batch, 1))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: deque[tuple[int, Future[_FilePart]]] = deque()
+            for k, source, batch in tasks():
+                pending.append((k, pool.submit(_parse_batch, source, batch, 1)))
+                while len(pending) > 2 * workers:
+                    k0, future = pending.popleft()
+                    yield from finish(k0, future.result())
+            while pending:
+                k0, future = pending.popleft()
+                yield from finish(k0, future.result())
+    while done < len(todo):
+        yield from _flush(done)
+        done += 1
+
+
+def _renumber(parts: list[_FilePart]) -> _FileData:
+    """Join a file's batches; each batch numbered its games from 1, so shift them."""
+    base = 0
+    for part in parts:
+        if base:
+            part.games = [(g[0] + base, *g[1:]) for g in part.games]
+            part.skipped = [(n + base, r) for n, r in part.skipped]
+        base += _count_games(part)
+    return _join_parts(parts)
+
+
+# ----------------------------------------------------------------------------- corpus
+
+
+def _dedupe(datas: list[tuple[str, _FileData]]) -> tuple[list[tuple[str, int]], int]:
+    """(file index, game index) of the games to keep: first of each (moves, date)."""
+    seen: set[tuple[str, bytes]] = set()
+    keep: list[tuple[str, int]] = []
+    duplicates = 0
+    for source, data in datas:
+        tokens, offsets = data.tokens, data.offsets
+        for i, game in enumerate(data.games):
+            key = (game[4], tokens[offsets[i] : offsets[i + 1]].tobytes())
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            keep.append((source, i))
+    return keep, duplicates
+
+
+def load_corpus(
+    paths_: Iterable[str | Path] | str | Path,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    merge_names: bool = True,
+    workers: int | None = None,
+    use_cache: bool = True,
+    progress: bool = True,
+) -> Corpus:
+    """Read PGN files and folders into one de-duplicated :class:`Corpus`.
+
+    Only games from the standard start with at least one legal move are kept; the rest
+    are listed in ``Corpus.skipped``. ``workers`` defaults to the number of CPUs.
+    Raises UserError for a missing path or when no PGN file is found.
+    """
+    if isinstance(paths_, str | Path):
+        paths_ = [paths_]
+    files = pgn.find_pgn_files(paths_)
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    loaded: dict[Path, _FileData] = {}
+    todo: list[tuple[Path, Path]] = []
+    for path in files:
+        entry = _entry_path(file_digest(path))
+        data = _load_entry(entry) if use_cache else None
+        if data is None:
+            todo.append((path, entry))
+        else:
+            loaded[path] = data
+    entries = dict(todo)
+    with progress_bar("reading games", enabled=progress) as bar:
+        for path, data in _parse_files(todo, workers, bar):
+            if use_cache:
+                # A read-only or full cache costs speed next time, never the run.
+                with contextlib.suppress(OSError):
+                    _save_entry(entries[path], data)
+            loaded[path] = data
+    return _assemble([(str(p), loaded[p]) for p in files], aliases, merge_names)
+
+
+def _assemble(
+    datas: list[tuple[str, _FileData]], aliases: Mapping[str, str] | None, merge_names: bool
+) -> Corpus:
+    by_source = dict(datas)
+    keep, duplicates = _dedupe(datas)
+    raw_counts: Counter[str] = Counter()
+    for source, i in keep:
+        game = by_source[source].games[i]
+        raw_counts[game[1]] += 1
+        raw_counts[game[2]] += 1
+    mapping, merges = names.resolve_names(raw_counts, aliases, merge=merge_names)
+    games: list[GameInfo] = []
+    for source, i in keep:
+        g = by_source[source].games[i]
+        games.append(GameInfo(source, g[0], mapping[g[1]], mapping[g[2]], *g[3:]))
+    token_parts, position_parts, length_parts = [], [], []
+    by_file: dict[str, list[int]] = {}
+    for source, i in keep:
+        by_file.setdefault(source, []).append(i)
+    for source, data in datas:
+        index = np.asarray(by_file.get(source, []), dtype=np.int64)
+        if len(index) == len(data.games):  # nothing dropped: no copy
+            tokens, positions, offsets = data.tokens, data.positions, data.offsets
+        else:
+            tokens, positions, offsets = _gather(data.offsets, data.tokens, data.positions, index)
+        token_parts.append(tokens)
+        position_parts.append(positions)
+        length_parts.append(np.diff(offsets))
+    lengths = np.concatenate(length_parts) if length_parts else np.zeros(0, np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    skipped = [SkippedGame(s, n, r) for s, data in datas for n, r in data.skipped]
+    return Corpus(
+        games=games,
+        offsets=offsets,
+        tokens=_concat(token_parts, np.uint16, (0,)),
+        positions=_concat(position_parts, np.uint64, (0, POSITION_WORDS)),
+        skipped=skipped,
+        merges=merges,
+        duplicates=duplicates,
+    )
+
+
+def _concat(parts: list[np.ndarray], dtype, empty_shape: tuple[int, ...]) -> np.ndarray:
+    if not parts:
+        return np.zeros(empty_shape, dtype=dtype)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -1,0 +1,331 @@
+"""Streaming PGN reader: files and folders, compressed or not, any encoding, broken input.
+
+Reading is two steps. A line-level *splitter* cuts the byte stream into game texts; it
+starts a new game whenever a tag line (``[Tag "..."]``) follows movetext outside a comment,
+which recovers files that run games together without the blank line python-chess needs
+(chess.com API dumps). Each game text is then decoded on its own (UTF-8, else CP1252,
+else Latin-1: several collections mix encodings) and parsed by python-chess with a
+lightweight visitor that keeps the mainline only; side lines cost nothing.
+
+A broken game never stops a run: it comes back as a :class:`SkippedGame` with a short
+reason, and reading goes on with the next game.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import re
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import chess
+import chess.pgn
+
+from chessgru.encoding import encode_move
+from chessgru.errors import UserError
+
+#: Bump when the reader's output for the same bytes changes (invalidates corpus caches).
+READER_VERSION = 1
+
+PGN_SUFFIXES = (".pgn", ".pgn.gz", ".pgn.bz2", ".pgn.zst")
+_STANDARD_VARIANTS = {"standard", "chess", "normal", "classical", ""}
+_RESULTS = {"1-0", "0-1", "1/2-1/2", "*"}
+_TAG_LINE = re.compile(rb'^\s*\[\s*[A-Za-z0-9_]+\s+"')
+_STARTING_BOARD_FEN = chess.STARTING_FEN.split(" ")[:4]
+
+
+@dataclass(frozen=True, slots=True)
+class GameInfo:
+    """Headers of one game that chessgru uses; names are as written (whitespace-normalised)."""
+
+    source: str
+    number: int
+    white: str
+    black: str
+    result: str
+    date: str
+    white_elo: int | None
+    black_elo: int | None
+    time_control: str | None
+    event: str | None
+    site: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedGame:
+    """A game that was not used, and why (reported to the user, never raised)."""
+
+    source: str
+    number: int
+    reason: str
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def _has_pgn_suffix(path: Path) -> bool:
+    return path.name.lower().endswith(PGN_SUFFIXES)
+
+
+def find_pgn_files(paths: Iterable[str | Path]) -> list[Path]:
+    """PGN files named by ``paths``: files as given, folders searched recursively (sorted).
+
+    Raises UserError for a missing path, a folder without PGN files, or no paths at all.
+    """
+    found: list[Path] = []
+    given = [Path(p) for p in paths]
+    if not given:
+        raise UserError("No PGN file or folder was given.")
+    for path in given:
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and _has_pgn_suffix(p))
+            if not inside:
+                raise UserError(f"No PGN files (.pgn, .pgn.gz, .pgn.bz2, .pgn.zst) in {path}.")
+            found.extend(inside)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UserError(f"{path} does not exist.")
+    return list(dict.fromkeys(found))
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """The decompressed bytes of a PGN file, streamed (never loaded whole)."""
+    name = path.name.lower()
+    try:
+        if name.endswith(".gz"):
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        if name.endswith(".bz2"):
+            return bz2.open(path, "rb")  # type: ignore[return-value]
+        if name.endswith(".zst"):
+            import zstandard
+
+            raw = path.open("rb")
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+            return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
+        return path.open("rb")
+    except OSError as exc:
+        raise UserError(f"Cannot open {path}: {exc.strerror or exc}.") from exc
+
+
+# ----------------------------------------------------------------------------- splitting
+
+
+def split_games(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Cut PGN bytes into game texts; a tag line after movetext starts a new game.
+
+    Braces are tracked so a ``[`` line inside a multi-line comment does not split; a tag
+    line after a blank line always does, so one unclosed comment cannot swallow the file.
+    A text may still hold several header-less games (python-chess separates those).
+    """
+    current: list[bytes] = []
+    seen_movetext = False
+    depth = 0
+    prev_blank = False
+    first = True
+    for line in lines:
+        if first:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+            first = False
+        stripped = line.strip()
+        if not stripped:
+            current.append(line)
+            prev_blank = True
+            continue
+        if stripped[:1] == b"[" and _TAG_LINE.match(line):
+            if seen_movetext and (depth == 0 or prev_blank):
+                yield b"".join(current)
+                current = []
+                seen_movetext = False
+                depth = 0
+        elif stripped[:1] != b"%":
+            seen_movetext = True
+            if depth or b"{" in line:
+                depth = max(0, depth + line.count(b"{") - line.count(b"}"))
+        current.append(line)
+        prev_blank = False
+    if current:
+        yield b"".join(current)
+
+
+def decode(data: bytes) -> str:
+    """Text of one game: UTF-8 when it is valid, else CP1252, else Latin-1 (never fails)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _name(value: str | None) -> str:
+    return " ".join(value.split()) if value else "?"
+
+
+def _elo(value: str | None) -> int | None:
+    if not value:
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _optional(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    return value if value and value not in ("?", "-") else None
+
+
+class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
+    """Collects headers and the mainline (moves, tokens, positions); skips everything else.
+
+    The first error becomes the skip reason instead of being raised; a game that cannot
+    be used is reported through :attr:`reason`.
+    """
+
+    def begin_game(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.moves: list[chess.Move] = []
+        self.tokens = array("H")
+        self.words = array("Q")
+        self.reason: str | None = None
+        self._san = ""
+
+    def visit_header(self, tagname: str, tagvalue: str) -> None:
+        self.headers[tagname] = tagvalue
+
+    def end_headers(self) -> chess.pgn.SkipType | None:
+        variant = self.headers.get("Variant", "").strip()
+        if variant.lower() not in _STANDARD_VARIANTS:
+            self.reason = f"variant {variant}"
+            return chess.pgn.SKIP
+        fen = self.headers.get("FEN")
+        if fen is not None and fen.split()[:4] != _STARTING_BOARD_FEN:
+            self.reason = "FEN start"
+            return chess.pgn.SKIP
+        return None
+
+    def begin_variation(self) -> chess.pgn.SkipType:
+        return chess.pgn.SKIP
+
+    def begin_parse_san(self, board: chess.Board, san: str) -> chess.pgn.SkipType | None:
+        if self.reason is not None:
+            return chess.pgn.SKIP
+        self._san = san
+        return None
+
+    def visit_move(self, board: chess.Board, move: chess.Move) -> None:
+        if self.reason is not None:
+            return
+        if not move:
+            self.reason = f"null move at ply {len(self.moves) + 1}"
+            return
+        self.moves.append(move)
+        self.tokens.append(encode_move(move, board.turn))
+        flags = 1 if board.turn else 0
+        cr = board.castling_rights
+        if cr:
+            flags |= (
+                (2 if cr & chess.BB_H1 else 0)
+                | (4 if cr & chess.BB_A1 else 0)
+                | (8 if cr & chess.BB_H8 else 0)
+                | (16 if cr & chess.BB_A8 else 0)
+            )
+        ep = board.ep_square
+        if ep is not None and board.has_legal_en_passant():
+            flags |= ((ep & 7) + 1) << 5
+        occ = board.occupied_co
+        self.words.extend(
+            (
+                board.pawns,
+                board.knights,
+                board.bishops,
+                board.rooks,
+                board.queens,
+                board.kings,
+                occ[True],
+                occ[False],
+                flags,
+            )
+        )
+
+    def handle_error(self, error: Exception) -> None:
+        if self.reason is None:
+            first_word = str(error).split(" ", 1)[0]
+            kind = first_word if first_word in ("illegal", "ambiguous", "invalid") else "unreadable"
+            self.reason = f"{kind} move '{self._san}' at ply {len(self.moves) + 1}"
+
+    def result(self) -> MainlineVisitor:
+        return self
+
+
+@dataclass(slots=True)
+class ParsedGame:
+    """One parsed game text: info or skip, and for a usable game its arrays."""
+
+    info: GameInfo | None
+    skipped: SkippedGame | None
+    moves: list[chess.Move]
+    tokens: array
+    words: array
+
+
+def _info(source: str, number: int, headers: dict[str, str]) -> GameInfo:
+    result = headers.get("Result", "*").strip()
+    return GameInfo(
+        source=source,
+        number=number,
+        white=_name(headers.get("White")),
+        black=_name(headers.get("Black")),
+        result=result if result in _RESULTS else "*",
+        date=(headers.get("Date") or "????.??.??").strip(),
+        white_elo=_elo(headers.get("WhiteElo")),
+        black_elo=_elo(headers.get("BlackElo")),
+        time_control=_optional(headers.get("TimeControl")),
+        event=_optional(headers.get("Event")),
+        site=_optional(headers.get("Site")),
+    )
+
+
+def parse_texts(source: str, texts: Iterable[bytes], first_number: int = 1) -> Iterator[ParsedGame]:
+    """Parse game texts (from :func:`split_games`), numbering games from ``first_number``."""
+    number = first_number
+    for data in texts:
+        handle = io.StringIO(decode(data))
+        while True:
+            visitor = chess.pgn.read_game(handle, Visitor=MainlineVisitor)
+            if visitor is None:
+                break
+            reason = visitor.reason
+            if reason is None and not visitor.moves:
+                if not visitor.headers:
+                    continue  # stray text between games (e.g. a lone comment), not a game
+                reason = "no moves"
+            if reason is not None:
+                skipped = SkippedGame(source, number, reason)
+                yield ParsedGame(None, skipped, [], visitor.tokens, visitor.words)
+            else:
+                info = _info(source, number, visitor.headers)
+                yield ParsedGame(info, None, visitor.moves, visitor.tokens, visitor.words)
+            number += 1
+
+
+def read_games(path: Path) -> Iterator[tuple[GameInfo, list[chess.Move]] | SkippedGame]:
+    """Stream the games of one PGN file: (info, mainline moves) or a SkippedGame."""
+    with open_binary(Path(path)) as stream:
+        for game in parse_texts(str(path), split_games(stream)):
+            if game.info is not None:
+                yield game.info, game.moves
+            else:
+                assert game.skipped is not None
+                yield game.skipped
