@@ -64,7 +64,19 @@ class ModelConfig:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown model settings: {', '.join(unknown)}")
+        for f in dataclasses.fields(cls):
+            if f.name in data and not _same_kind(data[f.name], f.default):
+                raise ValueError(f"model setting {f.name} = {data[f.name]!r} has the wrong type")
         return cls(**data)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """JSON-typed check: bools stay bools, ints stay ints, floats accept ints."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 def board_features(positions: torch.Tensor) -> torch.Tensor:

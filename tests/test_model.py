@@ -40,6 +40,11 @@ def test_config_round_trips_and_rejects_unknown_keys() -> None:
     assert ModelConfig.from_dict(SMALL.to_dict()) == SMALL
     with pytest.raises(ValueError, match="wings"):
         ModelConfig.from_dict({**SMALL.to_dict(), "wings": 2})
+    with pytest.raises(ValueError, match="hidden"):
+        ModelConfig.from_dict({"hidden": "wide"})
+    with pytest.raises(ValueError, match="board_input"):
+        ModelConfig.from_dict({"board_input": 1})
+    assert ModelConfig.from_dict({"dropout": 0}).dropout == 0
 
 
 def test_board_features_are_seen_from_the_mover() -> None:
