@@ -1,16 +1,200 @@
-"""`chessgru train`: not built yet."""
+"""`chessgru train`: PGN files in, one model file out that knows every named player."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from pathlib import Path
 
 from chessgru.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `chessgru train`."""
+    parser.add_argument("pgn", nargs="+", metavar="PGN", help="PGN files or folders")
+    parser.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        type=Path,
+        metavar="MODEL",
+        help="model file to write (e.g. me.chessgru)",
+    )
+    who = parser.add_argument_group("players")
+    who.add_argument(
+        "--players",
+        nargs="+",
+        metavar="NAME",
+        default=[],
+        help="only these players get their own embedding (default: everyone "
+        "with --min-games games)",
+    )
+    who.add_argument(
+        "--min-games",
+        type=int,
+        default=10,
+        metavar="N",
+        help="games a player needs for their own embedding (default 10)",
+    )
+    who.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="A=B",
+        help="treat player name A as B (repeatable)",
+    )
+    who.add_argument(
+        "--no-merge", action="store_true", help="do not merge spellings of the same name"
+    )
+    run = parser.add_argument_group("training")
+    run.add_argument("--epochs", type=int, default=10, metavar="N")
+    run.add_argument(
+        "--batch-size",
+        type=int,
+        default=4096,
+        metavar="PLIES",
+        help="padded plies per batch, over all processes (default 4096)",
+    )
+    run.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    run.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N steps (the schedule is planned for N)",
+    )
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.05,
+        metavar="F",
+        help="share of games kept for validation (default 0.05)",
+    )
+    run.add_argument(
+        "--holdout",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="leave out each named player's newest FRACTION of games "
+        "(the evaluation protocol's test games)",
+    )
+    run.add_argument(
+        "--holdout-players",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="hold out only these players' newest games",
+    )
+    run.add_argument(
+        "--from",
+        dest="from_model",
+        type=Path,
+        metavar="MODEL",
+        help="fine-tune this model file instead of starting from scratch",
+    )
+    net = parser.add_argument_group("network (ignored with --from)")
+    net.add_argument("--hidden", type=int, default=384, help="GRU width (default 384)")
+    net.add_argument("--layers", type=int, default=2, help="GRU layers (default 2)")
+    net.add_argument("--dropout", type=float, default=0.1)
+    net.add_argument("--no-board", action="store_true", help="do not feed the board position")
+    hw = parser.add_argument_group("hardware and files")
+    hw.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    hw.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads")
+    hw.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
+    hw.add_argument(
+        "--resume", action="store_true", help="continue from the checkpoint of an interrupted run"
+    )
+    hw.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where checkpoints go (default: next to --out)",
+    )
+    hw.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
+    hw.add_argument(
+        "--log", type=Path, default=None, metavar="FILE", help="also append the log lines to FILE"
+    )
+
+
+def _check(args: argparse.Namespace) -> None:
+    positive = {
+        "--epochs": args.epochs,
+        "--batch-size": args.batch_size,
+        "--hidden": args.hidden,
+        "--layers": args.layers,
+    }
+    for flag, value in positive.items():
+        if value < 1:
+            raise UserError(f"{flag} must be at least 1, not {value}.")
+    if args.lr <= 0:
+        raise UserError(f"--lr must be positive, not {args.lr}.")
+    if not 0 <= args.val_fraction < 1:
+        raise UserError(f"--val-fraction must be between 0 and 1, not {args.val_fraction}.")
+    if not 0 <= args.holdout < 1:
+        raise UserError(f"--holdout must be between 0 and 1, not {args.holdout}.")
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, not {args.threads}.")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise UserError(f"--max-steps must be at least 1, not {args.max_steps}.")
+    if args.out.is_dir():
+        raise UserError(f"--out {args.out} is a folder; give a file name like me.chessgru.")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
-    raise UserError("'train' is not available in this build yet.")
+    _check(args)
+    from chessgru import names, train
+    from chessgru.model import ModelConfig
+
+    config = train.TrainConfig(
+        epochs=args.epochs,
+        batch_tokens=args.batch_size,
+        lr=args.lr,
+        device=args.device,
+        threads=args.threads,
+        precision=args.precision,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        min_games=args.min_games,
+        players=tuple(args.players),
+        holdout_fraction=args.holdout,
+        holdout_players=tuple(args.holdout_players),
+        from_model=str(args.from_model) if args.from_model else None,
+        max_steps=args.max_steps,
+    )
+    model_config = ModelConfig(
+        hidden=args.hidden, layers=args.layers, dropout=args.dropout, board_input=not args.no_board
+    )
+    checkpoint = train.default_checkpoint(args.out, args.checkpoint_dir)
+    with contextlib.ExitStack() as stack:
+        log_file = None
+        if args.log:
+            try:
+                log_file = stack.enter_context(args.log.open("a", encoding="utf-8"))
+            except OSError as exc:
+                raise UserError(f"Cannot write the log file {args.log}: {exc.strerror}.") from exc
+        result = train.fit(
+            args.pgn,
+            config,
+            model_config,
+            args.out,
+            checkpoint=checkpoint,
+            resume=args.resume,
+            aliases=names.parse_aliases(args.alias),
+            merge_names=not args.no_merge,
+            log_file=log_file,
+        )
+    if result is not None:
+        print(result.table)
+        figures = result.metrics
+        if figures.get("val_top1") is not None:
+            print(
+                f"validation: top-1 {figures['val_top1']:.1%}, top-3 {figures['val_top3']:.1%} "
+                f"over {figures['val_positions']} positions (legal moves, all plies)"
+            )
+        print(f"model written to {result.out}", file=sys.stdout)
+    return 0

@@ -1,0 +1,523 @@
+"""The trainer: one model of every named player, on CPU, one GPU or many (DDP).
+
+The loss is the cross-entropy over the whole move vocabulary on every ply (each ply is a
+move of its mover, conditioned on who that is); see ARCHITECTURE.md for why training does
+not mask to the legal moves. AdamW, linear warm-up then cosine decay, gradient clipping.
+
+Determinism is by construction rather than by saved generator states: the batch plan of an
+epoch comes from ``(seed, epoch)``, player dropout from ``(seed, step)`` and the torch
+generator (nn.Dropout) is reseeded from ``(seed, step, rank)`` before every step. A
+checkpoint therefore only needs the weights, the optimizer state and the position
+``(step, epoch, batch)`` for ``--resume`` to continue exactly as if never stopped.
+
+Distributed runs (``torchrun``) split every global batch across ranks and normalise the
+loss by the global number of plies, so the averaged gradient equals the single-process one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from chessgru import checkpoint as ckpt
+from chessgru import data, split, train_report
+from chessgru.bundle import build_model, load_bundle, save_bundle
+from chessgru.corpus import load_corpus
+from chessgru.errors import UserError
+from chessgru.model import ChessGRU, ModelConfig
+from chessgru.progress import progress_bar
+
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; saved in the model file (``train_config``)."""
+
+    epochs: int = 10
+    batch_tokens: int = 4096  # padded plies per (global) batch
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.05  # fraction of all steps spent warming up
+    clip: float = 1.0  # gradient-norm clip
+    device: str = "auto"  # auto | cpu | cuda
+    threads: int | None = None  # CPU threads; None = torch's default capped at the cores
+    precision: str = "auto"  # auto | fp32 | bf16
+    val_fraction: float = 0.05
+    seed: int = 0
+    checkpoint_every: int = 200  # steps
+    min_games: int = 10  # games a player needs for an own embedding row
+    players: tuple[str, ...] = ()  # only these get rows (when given)
+    player_dropout: float = 0.1  # chance a named side is shown as the population
+    holdout_fraction: float = 0.0  # > 0: drop these players' newest games (protocol test set)
+    holdout_players: tuple[str, ...] = ()  # default: every named player
+    from_model: str | None = None  # fine-tune this model file
+    max_plies: int = 200  # longer games train on their first max_plies plies
+    max_steps: int | None = None  # stop (and plan the schedule) at this many steps
+    patience: int = 3  # epochs without a better validation loss before stopping; 0 = never
+    eval_positions: int = 20000  # validation plies scored over the legal moves at the end
+    log_every: int = 50  # steps between log lines when not on a terminal
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (tuples become lists)."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+        }
+
+    def resume_key(self) -> dict[str, Any]:
+        """The settings a checkpoint must share with the run that resumes it."""
+        loose = {
+            "device",
+            "threads",
+            "precision",
+            "checkpoint_every",
+            "log_every",
+            "eval_positions",
+        }
+        return {k: v for k, v in self.to_dict().items() if k not in loose}
+
+
+@dataclass
+class Runtime:
+    """Where this process runs: device, precision, DDP rank and world size."""
+
+    device: torch.device
+    bf16: bool
+    rank: int = 0
+    world: int = 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+@dataclass
+class Progress:
+    """Where a run is; all of it goes into the checkpoint."""
+
+    step: int = 0
+    epoch: int = 0
+    batch: int = 0  # next batch of the epoch's plan
+    best_val: float = math.inf
+    bad_epochs: int = 0
+    stopped_early: bool = False
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def resolve_runtime(config: TrainConfig) -> Runtime:
+    """Pick the device and precision, join the DDP group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    wanted = config.device
+    if wanted not in ("auto", "cpu", "cuda"):
+        raise UserError(f"Unknown device '{wanted}': use auto, cpu or cuda.")
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda was asked for, but this machine has no usable CUDA GPU.")
+    cuda = wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda", local) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    if config.precision not in ("auto", "fp32", "bf16"):
+        raise UserError(f"Unknown precision '{config.precision}': use auto, fp32 or bf16.")
+    if config.precision == "auto":
+        bf16 = cuda and torch.cuda.is_bf16_supported()
+    else:
+        bf16 = config.precision == "bf16"
+    cores = os.cpu_count() or 1
+    threads = config.threads or torch.get_num_threads()
+    torch.set_num_threads(max(1, min(threads, max(cores // world, 1))))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    return Runtime(device=device, bf16=bf16, rank=rank, world=world)
+
+
+def lr_at(step: int, total: int, config: TrainConfig) -> float:
+    """Learning rate of ``step``: linear warm-up, then cosine decay to zero at ``total``."""
+    warm = max(int(config.warmup * total), 1)
+    if step < warm:
+        return config.lr * (step + 1) / warm
+    done = (step - warm) / max(total - warm, 1)
+    return config.lr * 0.5 * (1 + math.cos(math.pi * min(done, 1.0)))
+
+
+def _step_seed(seed: int, step: int, rank: int) -> int:
+    return int(np.random.SeedSequence([seed, step, rank]).generate_state(1)[0])
+
+
+def _autocast(rt: Runtime) -> torch.autocast:
+    return torch.autocast(rt.device.type, dtype=torch.bfloat16, enabled=rt.bf16)
+
+
+def _all_sum(values: list[float], rt: Runtime) -> list[float]:
+    if rt.world == 1:
+        return values
+    t = torch.tensor(values, dtype=torch.float64, device=rt.device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW; weight decay on matrices only (not biases, norms)."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    rest = [p for p in model.parameters() if p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": rest, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.98))
+
+
+@dataclass
+class Plan:
+    """Everything a run trains on, fixed before the first step."""
+
+    corpus: data.CorpusLike
+    players: list[str]  # embedding rows, "population" first
+    train: np.ndarray
+    val: np.ndarray
+    held_out: np.ndarray
+    conditions: np.ndarray
+    lengths: np.ndarray
+    epochs: list[list[np.ndarray]]  # batch plan of each epoch
+    total_steps: int
+
+    def fingerprint(self, config: TrainConfig, model_config: ModelConfig) -> str:
+        return data.fingerprint(
+            self.train, self.val, self.players, config.resume_key(), model_config.to_dict()
+        )
+
+
+def make_plan(corpus: data.CorpusLike, config: TrainConfig, known: Sequence[str] = ()) -> Plan:
+    """Choose the players, split the games and plan every epoch's batches."""
+    counts = data.player_counts(corpus)
+    named = data.select_players(counts, config.min_games, config.players, known)
+    held: set[int] = set()
+    if config.holdout_fraction > 0:
+        who = [n for n in (config.holdout_players or tuple(named)) if n in counts]
+        if config.holdout_players:
+            who = data.select_players(counts, 0, config.holdout_players)
+        held = split.holdout(corpus, who, config.holdout_fraction)
+    candidates = [i for i in range(len(corpus.games)) if i not in held]
+    train, val = data.split_validation(candidates, config.val_fraction, config.seed)
+    if len(train) == 0:
+        raise UserError("No games are left to train on after the held-out and validation games.")
+    lengths = data.game_lengths(corpus, config.max_plies)
+    epochs = [
+        data.plan_epoch(train, lengths, config.batch_tokens, config.seed, e)
+        for e in range(config.epochs)
+    ]
+    total = sum(len(p) for p in epochs)
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
+    players = [data.POPULATION, *named]
+    return Plan(
+        corpus=corpus,
+        players=players,
+        train=train,
+        val=val,
+        held_out=np.asarray(sorted(held), dtype=np.int64),
+        conditions=data.game_conditions(corpus, players),
+        lengths=lengths,
+        epochs=epochs,
+        total_steps=max(total, 1),
+    )
+
+
+def train_step(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    plan: Plan,
+    games: np.ndarray,
+    step: int,
+    config: TrainConfig,
+    rt: Runtime,
+) -> tuple[float, float, int]:
+    """One optimizer step on a global batch; returns (loss sum, correct, plies), global."""
+    dropped = data.player_dropout(len(games), config.player_dropout, config.seed, step)
+    rows, mine = data.shard(games, rt.rank, rt.world)
+    batch = data.make_batch(plan.corpus, mine, plan.conditions, plan.lengths, dropped[rows])
+    batch = batch.to(rt.device)
+    global_tokens = int(plan.lengths[games].sum())
+    for group in optimizer.param_groups:
+        group["lr"] = lr_at(step, plan.total_steps, config)
+    torch.manual_seed(_step_seed(config.seed, step, rt.rank))
+    with _autocast(rt):
+        logits, _ = model(batch.tokens_in, batch.positions, batch.cond)
+    flat = logits.float().flatten(0, 1)
+    targets = batch.targets.flatten()
+    loss_sum = F.cross_entropy(flat, targets, ignore_index=data.IGNORE, reduction="sum")
+    # DDP averages gradients over ranks: scale so the result is sum / global plies.
+    (loss_sum * (rt.world / global_tokens)).backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    with torch.no_grad():
+        correct = ((flat.argmax(-1) == targets) & (targets != data.IGNORE)).sum()
+    loss, hits = _all_sum([float(loss_sum.detach()), float(correct)], rt)
+    return loss, hits, global_tokens
+
+
+@torch.no_grad()
+def validation_loss(model: ChessGRU, plan: Plan, config: TrainConfig, rt: Runtime) -> float:
+    """Mean cross-entropy per ply on the validation games (all ranks share the work)."""
+    if len(plan.val) == 0:
+        return math.nan
+    model.eval()
+    total = plies = 0.0
+    for games in data.fixed_batches(plan.val, plan.lengths, config.batch_tokens):
+        _, mine = data.shard(games, rt.rank, rt.world)
+        if len(mine) == 0:
+            continue
+        batch = data.make_batch(plan.corpus, mine, plan.conditions, plan.lengths).to(rt.device)
+        with _autocast(rt):
+            logits, _ = model(batch.tokens_in, batch.positions, batch.cond)
+        total += float(
+            F.cross_entropy(
+                logits.float().flatten(0, 1),
+                batch.targets.flatten(),
+                ignore_index=data.IGNORE,
+                reduction="sum",
+            )
+        )
+        plies += batch.n_tokens
+    model.train()
+    total, plies = _all_sum([total, plies], rt)
+    return total / max(plies, 1.0)
+
+
+Logger = Callable[[str], None]
+
+
+def run_training(
+    model: ChessGRU,
+    plan: Plan,
+    config: TrainConfig,
+    rt: Runtime,
+    *,
+    checkpoint: Path,
+    resume: bool,
+    log: Logger,
+    show_progress: bool = True,
+) -> Progress:
+    """Train ``model`` in place through the plan; keeps the best weights in ``model`` at the end."""
+    model.to(rt.device).train()
+    optimizer = make_optimizer(model, config)
+    key = plan.fingerprint(config, model.config)
+    state = Progress()
+    best: dict[str, torch.Tensor] | None = None
+    if resume:
+        state, best = ckpt.restore(checkpoint, model, optimizer, key)
+        log(f"resuming at step {state.step} (epoch {state.epoch + 1}, batch {state.batch})")
+    net: torch.nn.Module = model
+    if rt.world > 1:
+        ids = [rt.device.index] if rt.device.type == "cuda" else None
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    def save() -> None:
+        if rt.main:
+            ckpt.save(checkpoint, model, optimizer, state, best, key)
+
+    finished = state.stopped_early or state.step >= plan.total_steps
+    enabled = show_progress and rt.main
+    with progress_bar(
+        "training", total=plan.total_steps, unit="step", enabled=enabled, initial=state.step
+    ) as bar:
+        while not finished and state.epoch < len(plan.epochs):
+            batches = plan.epochs[state.epoch]
+            run_loss = run_hits = run_tokens = 0.0
+            started = time.perf_counter()
+            while state.batch < len(batches) and state.step < plan.total_steps:
+                loss, hits, tokens = train_step(
+                    net, optimizer, plan, batches[state.batch], state.step, config, rt
+                )
+                state.step += 1
+                state.batch += 1
+                run_loss, run_hits, run_tokens = (
+                    run_loss + loss,
+                    run_hits + hits,
+                    run_tokens + tokens,
+                )
+                rate = run_tokens / max(time.perf_counter() - started, 1e-9)
+                stats = {
+                    "loss": run_loss / run_tokens,
+                    "acc": run_hits / run_tokens,
+                    "tok/s": rate,
+                }
+                bar.update(1)
+                bar.set_postfix(**{k: f"{v:.3g}" for k, v in stats.items()})
+                if bar.disable and state.step % config.log_every == 0:
+                    log(_line(state, plan, stats))
+                if config.checkpoint_every and state.step % config.checkpoint_every == 0:
+                    save()
+            epoch_done = state.batch >= len(batches)
+            if epoch_done:
+                val = validation_loss(model, plan, config, rt)
+                record = {"epoch": state.epoch + 1, "step": state.step, "val_loss": val}
+                if run_tokens:
+                    record |= {
+                        "train_loss": run_loss / run_tokens,
+                        "train_acc": run_hits / run_tokens,
+                    }
+                state.history.append(record)
+                if math.isnan(val) or val < state.best_val:
+                    state.best_val = val if not math.isnan(val) else state.best_val
+                    state.bad_epochs = 0
+                    best = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                else:
+                    state.bad_epochs += 1
+                log(
+                    f"epoch {state.epoch + 1}/{len(plan.epochs)}: val loss {val:.4f}"
+                    + (" (best)" if state.bad_epochs == 0 else f" ({state.bad_epochs} worse)")
+                )
+                state.epoch += 1
+                state.batch = 0
+                if config.patience and state.bad_epochs >= config.patience:
+                    state.stopped_early = True
+                    log(f"stopping early: no better validation loss for {config.patience} epochs")
+            finished = state.stopped_early or state.step >= plan.total_steps
+            if epoch_done or finished:
+                save()
+    if best is not None and not math.isinf(state.best_val):
+        model.load_state_dict(best)
+    return state
+
+
+def _line(state: Progress, plan: Plan, stats: dict[str, float]) -> str:
+    return (
+        f"step {state.step}/{plan.total_steps} epoch {state.epoch + 1}: loss {stats['loss']:.4f} "
+        f"acc {stats['acc']:.3f} {stats['tok/s']:.0f} plies/s"
+    )
+
+
+def make_logger(log_file: TextIO | None, rt: Runtime) -> Logger:
+    """Plain lines to stderr (and the --log file) from rank 0 only."""
+
+    def log(line: str) -> None:
+        if not rt.main:
+            return
+        stamped = time.strftime("%H:%M:%S ") + line
+        print(stamped, file=sys.stderr, flush=True)
+        if log_file is not None:
+            print(stamped, file=log_file, flush=True)
+
+    return log
+
+
+@dataclass
+class Result:
+    """What a finished run wrote and measured."""
+
+    out: Path
+    players: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    table: str
+
+
+def default_checkpoint(out: Path, directory: Path | None = None) -> Path:
+    """``<out>.ckpt`` next to the model file, or in ``directory``."""
+    name = out.name + ".ckpt"
+    return (directory / name) if directory else out.with_name(name)
+
+
+def _load(paths: Sequence[str | Path], rt: Runtime, **kwargs: Any) -> Any:
+    """The corpus; under DDP rank 0 fills the cache first and the others read it."""
+    if rt.world > 1 and not rt.main:
+        dist.barrier()
+    corpus = load_corpus(paths, progress=kwargs.pop("progress") and rt.main, **kwargs)
+    if rt.world > 1 and rt.main:
+        dist.barrier()
+    if not corpus.games:
+        raise UserError(
+            f"The PGN files hold no usable games ({len(corpus.skipped)} skipped as unreadable)."
+        )
+    return corpus
+
+
+def _build_model(config: TrainConfig, model_config: ModelConfig, players: list[str]) -> ChessGRU:
+    """A fresh model, or the --from model grown by the new players' rows."""
+    torch.manual_seed(config.seed)
+    if config.from_model:
+        model = build_model(load_bundle(config.from_model))
+        model.add_players(len(players) - model.config.n_players)
+    else:
+        model = ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
+    # Player dropout is the trainer's (per side, the same on every rank and after resume).
+    model.config = dataclasses.replace(model.config, player_dropout=0.0)
+    return model
+
+
+def fit(
+    paths: Sequence[str | Path],
+    config: TrainConfig,
+    model_config: ModelConfig,
+    out: Path,
+    *,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    aliases: dict[str, str] | None = None,
+    merge_names: bool = True,
+    log_file: TextIO | None = None,
+    show_progress: bool = True,
+) -> Result | None:
+    """Train on the PGN ``paths`` and write the model file ``out`` (None on DDP ranks > 0)."""
+    rt = resolve_runtime(config)
+    log = make_logger(log_file, rt)
+    try:
+        corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
+        known = load_bundle(config.from_model).player_names if config.from_model else ()
+        plan = make_plan(corpus, config, known)
+        model = _build_model(config, model_config, plan.players)
+        checkpoint = checkpoint or default_checkpoint(out)
+        log(
+            f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
+            f"{len(plan.held_out)} held out; {len(plan.players) - 1} named players; "
+            f"{plan.total_steps} steps on {rt.device.type}"
+            f"{' x' + str(rt.world) if rt.world > 1 else ''} "
+            f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
+        )
+        state = run_training(
+            model,
+            plan,
+            config,
+            rt,
+            checkpoint=checkpoint,
+            resume=resume,
+            log=log,
+            show_progress=show_progress,
+        )
+        val_loss = state.best_val
+        if math.isinf(val_loss):
+            val_loss = validation_loss(model, plan, config, rt)
+        if not rt.main:
+            return None
+        tally = train_report.legal_accuracy(
+            model, plan, rt.device, config.eval_positions, config.batch_tokens
+        )
+        entries = train_report.player_entries(plan, getattr(corpus, "merges", []))
+        figures = train_report.metrics(val_loss, tally, plan.players, state.history)
+        save_bundle(
+            out,
+            model.cpu(),
+            entries,
+            train_config=config.to_dict(),
+            data=train_report.data_summary(corpus, plan),
+            metrics=figures,
+        )
+        checkpoint.unlink(missing_ok=True)  # the model file supersedes it
+        return Result(out, entries, figures, train_report.table(entries, figures))
+    finally:
+        if rt.world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
