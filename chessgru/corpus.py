@@ -148,18 +148,27 @@ class _FileData:
 
 
 def _join_parts(parts: list[_FilePart]) -> _FileData:
+    """One file's arrays from its batches, freeing each batch once copied (peak memory)."""
     lengths = np.fromiter((n for p in parts for n in p.lengths), dtype=np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    tokens = np.frombuffer(b"".join(p.tokens for p in parts), dtype=np.uint16)
-    words = np.frombuffer(b"".join(p.words for p in parts), dtype=np.uint64)
-    return _FileData(
-        games=[g for p in parts for g in p.games],
-        skipped=[s for p in parts for s in p.skipped],
-        offsets=offsets,
-        tokens=tokens,
-        positions=words.reshape(-1, POSITION_WORDS),
-    )
+    plies = int(offsets[-1])
+    tokens = np.empty(plies, dtype=np.uint16)
+    words = np.empty(plies * POSITION_WORDS, dtype=np.uint64)
+    games: list[tuple] = []
+    skipped: list[tuple[int, str]] = []
+    at = 0
+    for part in parts:
+        n = len(part.tokens) // 2
+        tokens[at : at + n] = np.frombuffer(part.tokens, dtype=np.uint16)
+        words[at * POSITION_WORDS : (at + n) * POSITION_WORDS] = np.frombuffer(
+            part.words, dtype=np.uint64
+        )
+        at += n
+        games.extend(part.games)
+        skipped.extend(part.skipped)
+        part.tokens = part.words = b""
+    return _FileData(games, skipped, offsets, tokens, words.reshape(-1, POSITION_WORDS))
 
 
 def _batches(path: Path) -> Iterator[list[bytes]]:
