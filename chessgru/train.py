@@ -113,6 +113,7 @@ class Progress:
     best_val: float = math.inf
     bad_epochs: int = 0
     stopped_early: bool = False
+    epoch_sums: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # loss, hits, plies
     history: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -332,61 +333,34 @@ def run_training(
 
     finished = state.stopped_early or state.step >= plan.total_steps
     enabled = show_progress and rt.main
+    seen, started = 0.0, time.perf_counter()
     with progress_bar(
         "training", total=plan.total_steps, unit="step", enabled=enabled, initial=state.step
     ) as bar:
         while not finished and state.epoch < len(plan.epochs):
             batches = plan.epochs[state.epoch]
-            run_loss = run_hits = run_tokens = 0.0
-            started = time.perf_counter()
             while state.batch < len(batches) and state.step < plan.total_steps:
-                loss, hits, tokens = train_step(
-                    net, optimizer, plan, batches[state.batch], state.step, config, rt
-                )
+                games = batches[state.batch]
+                figures = train_step(net, optimizer, plan, games, state.step, config, rt)
                 state.step += 1
                 state.batch += 1
-                run_loss, run_hits, run_tokens = (
-                    run_loss + loss,
-                    run_hits + hits,
-                    run_tokens + tokens,
-                )
-                rate = run_tokens / max(time.perf_counter() - started, 1e-9)
+                state.epoch_sums = [a + b for a, b in zip(state.epoch_sums, figures, strict=True)]
+                seen += figures[2]
+                loss, hits, plies = state.epoch_sums
                 stats = {
-                    "loss": run_loss / run_tokens,
-                    "acc": run_hits / run_tokens,
-                    "tok/s": rate,
+                    "loss": loss / plies,
+                    "acc": hits / plies,
+                    "plies/s": seen / max(time.perf_counter() - started, 1e-9),
                 }
                 bar.update(1)
-                bar.set_postfix(**{k: f"{v:.3g}" for k, v in stats.items()})
+                bar.set_postfix({k: f"{v:.3g}" for k, v in stats.items()})
                 if bar.disable and state.step % config.log_every == 0:
                     log(_line(state, plan, stats))
                 if config.checkpoint_every and state.step % config.checkpoint_every == 0:
                     save()
             epoch_done = state.batch >= len(batches)
             if epoch_done:
-                val = validation_loss(model, plan, config, rt)
-                record = {"epoch": state.epoch + 1, "step": state.step, "val_loss": val}
-                if run_tokens:
-                    record |= {
-                        "train_loss": run_loss / run_tokens,
-                        "train_acc": run_hits / run_tokens,
-                    }
-                state.history.append(record)
-                if math.isnan(val) or val < state.best_val:
-                    state.best_val = val if not math.isnan(val) else state.best_val
-                    state.bad_epochs = 0
-                    best = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-                else:
-                    state.bad_epochs += 1
-                log(
-                    f"epoch {state.epoch + 1}/{len(plan.epochs)}: val loss {val:.4f}"
-                    + (" (best)" if state.bad_epochs == 0 else f" ({state.bad_epochs} worse)")
-                )
-                state.epoch += 1
-                state.batch = 0
-                if config.patience and state.bad_epochs >= config.patience:
-                    state.stopped_early = True
-                    log(f"stopping early: no better validation loss for {config.patience} epochs")
+                best = _end_epoch(model, plan, config, rt, state, log) or best
             finished = state.stopped_early or state.step >= plan.total_steps
             if epoch_done or finished:
                 save()
@@ -395,10 +369,41 @@ def run_training(
     return state
 
 
+def _end_epoch(
+    model: ChessGRU, plan: Plan, config: TrainConfig, rt: Runtime, state: Progress, log: Logger
+) -> dict[str, torch.Tensor] | None:
+    """Validate, record the epoch, decide on early stopping; the weights if they are the best."""
+    val = validation_loss(model, plan, config, rt)
+    loss, hits, plies = state.epoch_sums
+    record = {"epoch": state.epoch + 1, "step": state.step, "val_loss": val}
+    if plies:
+        record |= {"train_loss": loss / plies, "train_acc": hits / plies}
+    state.history.append(record)
+    improved = math.isnan(val) or val < state.best_val  # no validation games: keep the last
+    if improved:
+        state.best_val = state.best_val if math.isnan(val) else val
+        state.bad_epochs = 0
+    else:
+        state.bad_epochs += 1
+    log(
+        f"epoch {state.epoch + 1}/{len(plan.epochs)}: val loss {val:.4f}"
+        + (" (best)" if improved else f" ({state.bad_epochs} worse)")
+    )
+    state.epoch += 1
+    state.batch = 0
+    state.epoch_sums = [0.0, 0.0, 0.0]
+    if config.patience and state.bad_epochs >= config.patience:
+        state.stopped_early = True
+        log(f"stopping early: no better validation loss for {config.patience} epochs")
+    if not improved:
+        return None
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
 def _line(state: Progress, plan: Plan, stats: dict[str, float]) -> str:
     return (
         f"step {state.step}/{plan.total_steps} epoch {state.epoch + 1}: loss {stats['loss']:.4f} "
-        f"acc {stats['acc']:.3f} {stats['tok/s']:.0f} plies/s"
+        f"acc {stats['acc']:.3f} {stats['plies/s']:.0f} plies/s"
     )
 
 

@@ -1,0 +1,246 @@
+"""The trainer: batching, player table, splits, schedule, and `chessgru train` end to end."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import chess
+import numpy as np
+import pytest
+import torch
+
+from chessgru import data, encoding, train
+from chessgru.cli import main
+from chessgru.errors import UserError
+
+TINY = ["--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu"]
+
+
+def first_games(source: Path, n: int) -> str:
+    """The first ``n`` games of a PGN file, as text."""
+    text = source.read_text(encoding="utf-8", errors="replace")
+    starts = [m.start() for m in re.finditer(r"^\[Event ", text, flags=re.M)]
+    return text[: starts[n]] if len(starts) > n else text
+
+
+@pytest.fixture(scope="module")
+def morphy30(shared_pgn: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pgn") / "morphy30.pgn"
+    path.write_text(first_games(shared_pgn / "masters/Morphy.pgn", 30), encoding="utf-8")
+    return path
+
+
+# --- a corpus-shaped object from encode_game, no PGN reader involved -----------------------
+
+
+def fake_corpus(games: list[tuple[str, str, list[str]]]) -> SimpleNamespace:
+    """Games given as (white, black, SAN moves), with Elo 1500/2500 and a blitz clock."""
+    infos, tokens, positions, offsets = [], [], [], [0]
+    for white, black, sans in games:
+        board = chess.Board()
+        moves = []
+        for san in sans:
+            moves.append(board.push_san(san))
+        t, p = encoding.encode_game(moves)
+        tokens.append(t)
+        positions.append(p)
+        offsets.append(offsets[-1] + len(t))
+        infos.append(
+            SimpleNamespace(
+                white=white,
+                black=black,
+                white_elo=1500,
+                black_elo=2500,
+                time_control="180+2",
+                date="2000.01.01",
+                source="x.pgn",
+            )
+        )
+    return SimpleNamespace(
+        games=infos,
+        offsets=np.asarray(offsets, dtype=np.int64),
+        tokens=np.concatenate(tokens),
+        positions=np.concatenate(positions),
+        game_tokens=lambda i: np.concatenate(tokens)[offsets[i] : offsets[i + 1]],
+    )
+
+
+def random_lines(n: int, seed: int = 0) -> list[list[str]]:
+    """``n`` distinct random legal games of 6-16 plies (SAN)."""
+    rng = np.random.default_rng(seed)
+    lines: list[list[str]] = []
+    while len(lines) < n:
+        board, sans = chess.Board(), []
+        for _ in range(int(rng.integers(6, 17))):
+            move = rng.choice(list(board.legal_moves))
+            sans.append(board.san(move))
+            board.push(move)
+        if sans not in lines:
+            lines.append(sans)
+    return lines
+
+
+LINES = [
+    ["e4", "e5", "Nf3", "Nc6", "Bb5"],
+    ["d4", "d5", "c4"],
+    ["e4", "c5"],
+    ["Nf3", "d5", "g3", "Nf6", "Bg2", "e6", "O-O"],
+]
+
+
+def test_make_batch_shifts_moves_and_conditions_each_mover() -> None:
+    corpus = fake_corpus([("A", "B", LINES[0]), ("B", "C", LINES[1])])
+    players = ["population", "A", "B"]
+    cond = data.game_conditions(corpus, players)
+    lengths = data.game_lengths(corpus, 200)
+    batch = data.make_batch(corpus, np.array([0, 1]), cond, lengths)
+    assert batch.tokens_in.shape == (2, 5)
+    assert batch.tokens_in[0, 0] == data.BOS
+    assert torch.equal(batch.tokens_in[0, 1:], batch.targets[0, :4])
+    assert batch.targets[1, 3:].tolist() == [data.IGNORE, data.IGNORE]
+    assert batch.n_tokens == 8
+    # A (row 1) moves at even plies of game 0, B (row 2) at odd; C is unknown -> population.
+    assert batch.cond[0, :5, 0].tolist() == [1, 2, 1, 2, 1]
+    assert batch.cond[1, :3, 0].tolist() == [2, 0, 2]
+    assert batch.cond[0, :2, 1].tolist() == [encoding.elo_bucket(1500), encoding.elo_bucket(2500)]
+    assert batch.cond[0, 0, 2] == encoding.SPEEDS.index("blitz")
+    dropped = np.array([[True, False], [False, False]])
+    masked = data.make_batch(corpus, np.array([0, 1]), cond, lengths, dropped)
+    assert masked.cond[0, :5, 0].tolist() == [0, 2, 0, 2, 0]
+    assert masked.players[0, :5].tolist() == [1, 2, 1, 2, 1]  # the truth stays for metrics
+
+
+def test_truncation_and_empty_shard_batch() -> None:
+    corpus = fake_corpus([("A", "B", LINES[3])])
+    lengths = data.game_lengths(corpus, 4)
+    cond = data.game_conditions(corpus, ["population"])
+    assert data.make_batch(corpus, np.array([0]), cond, lengths).targets.shape == (1, 4)
+    empty = data.make_batch(corpus, np.array([], dtype=np.int64), cond, lengths)
+    assert empty.targets.shape == (1, 1) and empty.n_tokens == 0
+
+
+def test_epoch_plan_is_seeded_covers_every_game_once_and_fits_the_budget() -> None:
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(1, 150, size=500)
+    games = np.arange(0, 500, 2)
+    plan = data.plan_epoch(games, lengths, 1000, seed=7, epoch=3)
+    assert sorted(np.concatenate(plan).tolist()) == games.tolist()
+    assert all(len(b) == 1 or len(b) * lengths[b].max() <= 1000 for b in plan)
+    again = data.plan_epoch(games, lengths, 1000, seed=7, epoch=3)
+    assert all(np.array_equal(a, b) for a, b in zip(plan, again, strict=True))
+    other = data.plan_epoch(games, lengths, 1000, seed=7, epoch=4)
+    assert not all(np.array_equal(a, b) for a, b in zip(plan, other, strict=False))
+    padded = sum(len(b) * lengths[b].max() for b in plan)
+    assert padded < 1.25 * lengths[games].sum()  # length bucketing keeps padding small
+
+
+def test_player_table_by_min_games_and_by_name() -> None:
+    counts = Counter({"Tal, Mihail": 12, "Fischer, Robert": 30, "NN": 50, "Once": 1})
+    assert data.select_players(counts, 10) == ["Fischer, Robert", "Tal, Mihail"]
+    assert data.select_players(counts, 10, ["tal mihail"]) == ["Tal, Mihail"]
+    assert data.select_players(counts, 10, known=["population", "Once"])[0] == "Once"
+    with pytest.raises(UserError, match="Tal, Mihail"):
+        data.select_players(counts, 10, ["Tal, Mikhail X"])
+
+
+def test_validation_split_is_by_game_and_seeded() -> None:
+    train_idx, val_idx = data.split_validation(range(100), 0.1, seed=3)
+    assert len(val_idx) == 10 and not set(train_idx) & set(val_idx)
+    assert np.array_equal(val_idx, data.split_validation(range(100), 0.1, seed=3)[1])
+    assert len(data.split_validation(range(5), 0.01, seed=3)[1]) == 1
+
+
+def test_learning_rate_warms_up_then_decays_to_zero() -> None:
+    config = train.TrainConfig(lr=1.0, warmup=0.1)
+    rates = [train.lr_at(s, 100, config) for s in range(100)]
+    assert rates[0] == pytest.approx(0.1) and rates[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in itertools.pairwise(rates[9:]))
+    assert train.lr_at(100, 100, config) == pytest.approx(0.0)
+
+
+def test_holdout_games_never_reach_training_or_validation() -> None:
+    games = [("A", "B", line) for line in random_lines(20)]
+    corpus = fake_corpus(games)
+    for i, g in enumerate(corpus.games):
+        g.date = f"20{i:02d}.01.01"
+    config = train.TrainConfig(epochs=3, holdout_fraction=0.2, min_games=1, batch_tokens=8)
+    plan = train.make_plan(corpus, config)
+    assert set(plan.held_out.tolist()) == set(range(16, 20))  # the newest 20% of A (and B)
+    seen = {int(g) for epoch in plan.epochs for batch in epoch for g in batch}
+    assert not seen & set(plan.held_out.tolist())
+    assert not set(plan.val.tolist()) & set(plan.held_out.tolist())
+    assert seen | set(plan.val.tolist()) == set(range(16))
+
+
+# --- `chessgru train` ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_train_end_to_end_then_predict(morphy30: Path, tmp_path: Path) -> None:
+    from chessgru.bundle import load_bundle
+    from chessgru.predict import Predictor
+
+    out = tmp_path / "m.chessgru"
+    log = tmp_path / "train.log"
+    args = [str(morphy30), "--out", str(out), "--epochs", "2", "--min-games", "3"]
+    assert main(["train", *args, *TINY, "--log", str(log)]) == 0
+    bundle = load_bundle(out)
+    assert bundle.player_names[0] == "population"
+    assert "Morphy, Paul" in bundle.player_names
+    assert bundle.train_config["epochs"] == 2
+    assert bundle.data["games"] == 30 and bundle.data["train_games"] < 30
+    assert bundle.metrics["val_positions"] > 0 and 0 <= bundle.metrics["val_top3"] <= 1
+    assert "val loss" in log.read_text()
+    assert not (tmp_path / "m.chessgru.ckpt").exists()  # superseded by the model file
+    predictor = Predictor.load(out)
+    predictor.new_game()
+    predictor.set_player(chess.WHITE, "Morphy, Paul")
+    top = predictor.top(3)
+    assert len(top) == 3 and all(move in chess.Board().legal_moves for move, _ in top)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--players", "Kasparov"], "No games of player 'Kasparov'"),
+        (["--epochs", "0"], "--epochs must be at least 1"),
+        (["--holdout", "1.5"], "--holdout must be between 0 and 1"),
+    ],
+)
+def test_bad_options_exit_2(
+    morphy30: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "m.chessgru"
+    assert main(["train", str(morphy30), "--out", str(out), *TINY, *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_missing_and_empty_pgn_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "m.chessgru")
+    assert main(["train", str(tmp_path / "nope.pgn"), "--out", out, *TINY]) == 2
+    empty = tmp_path / "empty.pgn"
+    empty.write_text("")
+    assert main(["train", str(empty), "--out", out, *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.count("chessgru: ") == 2 and "Traceback" not in err
+
+
+def test_resume_without_checkpoint_or_with_a_damaged_one(
+    morphy30: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m.chessgru"
+    base = ["train", str(morphy30), "--out", str(out), "--resume", *TINY]
+    assert main(base) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    (tmp_path / "m.chessgru.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint")
+    assert main(base) == 2
+    assert "damaged" in capsys.readouterr().err
