@@ -80,6 +80,7 @@ class Predictor:
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         self.player_entries = [dict(p) for p in players]
+        self._exact = {p["name"]: i for i, p in reversed(list(enumerate(players)))}
         self._keys: dict[str, int] = {}
         by_games = sorted(range(len(players)), key=lambda i: -int(players[i].get("games", 0)))
         for i in by_games:  # on a clash the player with more games wins
@@ -118,20 +119,24 @@ class Predictor:
             if not 0 <= name < len(self.player_entries):
                 raise UserError(f"player number {name} is not in this model.")
             return name
-        names = self.players
-        if name in names:
-            return names.index(name)
-        if name.strip().casefold() == POPULATION:
-            return 0
-        index = self._keys.get(normalise(name))
+        index = self.find_player(name)
         if index is not None:
             return index
         near = self._nearest(name)
-        hint = f"nearest known: {', '.join(near)}" if near else f"it knows {len(names) - 1} players"
+        known = len(self.player_entries) - 1
+        hint = f"nearest known: {', '.join(near)}" if near else f"it knows {known} players"
         raise UserError(
             f"the model does not know the player '{name}' ({hint}); "
             f"use '{POPULATION}' for the population model."
         )
+
+    def find_player(self, name: str) -> int | None:
+        """Embedding row of ``name`` (exact, "population", alias, spelling variant), else None."""
+        if name in self._exact:
+            return self._exact[name]
+        if name.strip().casefold() == POPULATION:
+            return 0
+        return self._keys.get(normalise(name))
 
     def _nearest(self, name: str, n: int = 5) -> list[str]:
         """Known names that look like ``name``, whole or by one word ("Karpow" -> Karpov)."""

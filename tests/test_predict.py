@@ -208,7 +208,6 @@ def test_no_shipped_model_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -
         Predictor.load()
 
 
-@pytest.mark.slow
 def test_every_prediction_is_legal_on_real_games(predictor: Predictor, shared_pgn: Path) -> None:
     from chessgru.pgn import read_games
 
