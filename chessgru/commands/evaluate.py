@@ -1,16 +1,121 @@
-"""`chessgru evaluate`: not built yet."""
+"""`chessgru evaluate`: the evaluation protocol on PGN files, with its baselines.
+
+Each player's newest games (by date) are held out and the player's own moves in them are
+scored: the model against a random legal move, the opening tree and, with ``--engine``, a
+UCI engine. Prints a table, or the full report with ``--json``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 from chessgru.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `chessgru evaluate`."""
+    parser.add_argument("pgn", nargs="+", metavar="PGN", help="PGN files or folders")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--model", help="model file (default: the shipped base model)")
+    model.add_argument("--no-model", action="store_true", help="score only the baselines, no model")
+    parser.add_argument(
+        "--player",
+        action="append",
+        metavar="NAME",
+        help="player to evaluate (repeatable; default: everyone with --min-games games)",
+    )
+    parser.add_argument("--test-fraction", type=float, default=0.2, metavar="F")
+    parser.add_argument(
+        "--min-games",
+        type=int,
+        default=20,
+        metavar="N",
+        help="without --player: evaluate every player with at least N games (default 20)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument("--report", metavar="FILE.json", help="also write the report here")
+    parser.add_argument("--plot", metavar="FILE.png", help="accuracy by move number (PNG)")
+    parser.add_argument("--engine", metavar="PATH", help="UCI engine, e.g. /usr/games/stockfish")
+    parser.add_argument("--engine-depth", type=int, default=10, metavar="D")
+    parser.add_argument(
+        "--engine-max-positions",
+        type=int,
+        metavar="N",
+        help="score the engine on a fixed-seed sample of N moves per player (it is slow)",
+    )
+    parser.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="NAME=CANONICAL",
+        help="treat NAME as the same player as CANONICAL (repeatable)",
+    )
+    parser.add_argument(
+        "--no-merge", action="store_true", help="do not merge spellings of player names"
+    )
+    parser.add_argument("--device", default=None, help="torch device for the model (default: auto)")
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not 0 < args.test_fraction < 1:
+        raise UserError(f"--test-fraction must be between 0 and 1, not {args.test_fraction}.")
+    if args.engine_depth < 1:
+        raise UserError("--engine-depth must be at least 1.")
+    if args.engine_max_positions is not None and args.engine_max_positions < 1:
+        raise UserError("--engine-max-positions must be at least 1.")
+    if args.engine and not Path(args.engine).is_file():
+        raise UserError(f"No engine at {args.engine}.")
+
+
+def _load_predictor(args: argparse.Namespace):
+    if args.no_model:
+        return None
+    import torch
+
+    from chessgru.predict import Predictor
+
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    return Predictor.load(args.model, device=device)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru evaluate`."""
-    raise UserError("'evaluate' is not available in this build yet.")
+    from chessgru import evaluate as ev
+    from chessgru.baselines import EngineBaseline
+    from chessgru.corpus import load_corpus
+    from chessgru.names import parse_aliases
+
+    _check(args)
+    predictor = _load_predictor(args)
+    corpus = load_corpus(args.pgn, aliases=parse_aliases(args.alias), merge_names=not args.no_merge)
+    players = ev.choose_players(corpus, args.player, args.min_games)
+    engine = EngineBaseline(args.engine, args.engine_depth) if args.engine else None
+    try:
+        report = ev.evaluate(
+            corpus,
+            players,
+            predictor=predictor,
+            test_fraction=args.test_fraction,
+            engine=engine,
+            engine_max_positions=args.engine_max_positions,
+        )
+    finally:
+        if engine is not None:
+            engine.close()
+    report["model"] = None if predictor is None else (args.model or "shipped base model")
+    if args.report:
+        try:
+            Path(args.report).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"Cannot write {args.report}: {exc.strerror or exc}.") from exc
+    if args.plot:
+        ev.plot_report(report, args.plot)
+    if args.json:
+        json.dump(report, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(ev.format_report(report))
+    return 0
