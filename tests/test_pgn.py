@@ -194,6 +194,7 @@ def test_tokens_and_positions_match_the_reference_encoder() -> None:
 # ----------------------------------------------------------------------------- real data
 
 
+@pytest.mark.slow
 def test_every_shared_file_reads(shared_pgn: Path) -> None:
     files = [p for p in find_pgn_files([shared_pgn]) if "players_all" not in p.name]
     assert len(files) >= 50
