@@ -260,9 +260,10 @@ def evaluate(
     tokens = np.asarray(corpus.tokens)
     scored_plies = {p: _player_plies(corpus, p, test) for p, (_, test) in splits.items()}
     wanted = np.unique(np.concatenate([keys[s] for s in scored_plies.values()] or [keys[:0]]))
-    population_games = [g for g in range(len(corpus.games)) if g not in held]
-    population_plies = _ply_ranges(corpus.offsets, population_games)
-    population = MoveCounts.build(keys[population_plies], tokens[population_plies], wanted)
+    in_population = np.ones(len(corpus.games), dtype=bool)
+    in_population[list(held)] = False
+    plies = np.repeat(in_population, np.diff(corpus.offsets))
+    population = MoveCounts.build(keys[plies], tokens[plies], wanted)
 
     reports = []
     total = sum(len(test) for _, test in splits.values())

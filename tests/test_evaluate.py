@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import chess
@@ -14,7 +15,13 @@ from chessgru.bundle import player_entry, save_bundle
 from chessgru.cli import main
 from chessgru.corpus import load_corpus
 from chessgru.errors import UserError
-from chessgru.evaluate import choose_players, evaluate, format_report, resolve_player
+from chessgru.evaluate import (
+    choose_players,
+    evaluate,
+    format_report,
+    plot_report,
+    resolve_player,
+)
 from chessgru.model import ChessGRU, ModelConfig
 
 STOCKFISH = shutil.which("stockfish") or shutil.which("/usr/games/stockfish")
@@ -164,3 +171,10 @@ def test_cli_engine_on_a_fixed_sample(pgn, capsys):
     assert report["engine"]["depth"] == 4 and "sample" in " ".join(report["notes"])
     assert main(argv) == 0  # the same seed samples the same moves
     assert json.loads(capsys.readouterr().out)["players"][0]["results"]["engine"] == engine
+
+
+def test_plot_without_matplotlib_says_what_to_install(corpus, tmp_path, monkeypatch):
+    report = evaluate(corpus, ["Alice"], progress=False)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(UserError, match=r"chessgru\[plot\]"):
+        plot_report(report, tmp_path / "x.png")
