@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from chessgru import names, paths, pgn
+from chessgru import names, pgn
+from chessgru import paths as chessgru_paths
 from chessgru.encoding import ENCODER_VERSION, POSITION_WORDS
 from chessgru.pgn import GameInfo, SkippedGame
 from chessgru.progress import progress_bar
@@ -36,6 +37,8 @@ from chessgru.progress import progress_bar
 #: Game texts per batch sent to a worker: big enough to amortise the hand-over, small
 #: enough that a 354k-game file spreads over every worker.
 BATCH_GAMES = 500
+#: Below this much PGN to parse, parsing stays in this process.
+SMALL_INPUT_BYTES = 1 << 20
 _CACHE_FORMAT = 1
 
 
@@ -197,7 +200,7 @@ def file_digest(path: Path) -> str:
 
 def _entry_path(digest: str) -> Path:
     name = f"{digest}-e{ENCODER_VERSION}-r{pgn.READER_VERSION}-c{_CACHE_FORMAT}.npz"
-    return paths.cache_dir() / name
+    return chessgru_paths.cache_dir() / name
 
 
 def _save_entry(path: Path, data: _FileData) -> None:
@@ -328,7 +331,7 @@ def _dedupe(datas: list[tuple[str, _FileData]]) -> tuple[list[tuple[str, int]], 
 
 
 def load_corpus(
-    paths_: Iterable[str | Path] | str | Path,
+    paths: Iterable[str | Path] | str | Path,
     *,
     aliases: Mapping[str, str] | None = None,
     merge_names: bool = True,
@@ -342,9 +345,7 @@ def load_corpus(
     are listed in ``Corpus.skipped``. ``workers`` defaults to the number of CPUs.
     Raises UserError for a missing path or when no PGN file is found.
     """
-    if isinstance(paths_, str | Path):
-        paths_ = [paths_]
-    files = pgn.find_pgn_files(paths_)
+    files = pgn.find_pgn_files([paths] if isinstance(paths, str | Path) else paths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     loaded: dict[Path, _FileData] = {}
     todo: list[tuple[Path, Path]] = []
@@ -356,6 +357,8 @@ def load_corpus(
         else:
             loaded[path] = data
     entries = dict(todo)
+    if sum(path.stat().st_size for path, _ in todo) < SMALL_INPUT_BYTES:
+        workers = 1  # starting processes would cost more than it saves
     with progress_bar("reading games", enabled=progress) as bar:
         for path, data in _parse_files(todo, workers, bar):
             if use_cache:

@@ -146,6 +146,7 @@ def test_no_cache_writes_nothing(two_files: Path) -> None:
 
 def test_workers_give_the_same_corpus(two_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(corpus_module, "BATCH_GAMES", 1)  # many batches: order must hold
+    monkeypatch.setattr(corpus_module, "SMALL_INPUT_BYTES", 0)
     one = load_corpus(two_files, workers=1, progress=False, use_cache=False)
     two = load_corpus(two_files, workers=2, progress=False, use_cache=False)
     assert two.games == one.games and two.skipped == one.skipped
