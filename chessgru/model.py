@@ -96,10 +96,13 @@ def board_features(positions: torch.Tensor) -> torch.Tensor:
     own = torch.where(wtm, white, black)
     opp = torch.where(wtm, black, white)
     boards = torch.cat([pieces & own, pieces & opp], dim=-1)  # [..., 12]
-    shifts = torch.arange(64, device=positions.device)
-    planes = (boards[..., None] >> shifts) & 1  # [..., 12, 64]; bit 63 survives the sign
-    planes = planes.view(*planes.shape[:-1], 8, 8)  # (rank, file)
-    planes = torch.where(wtm[..., None, None], planes, planes.flip(-2))
+    # Byte r of a bitboard is rank r: unpack to bytes first, so the big intermediates are
+    # uint8 (training unpacks millions of positions) and mirroring is a flip of the ranks.
+    device = positions.device
+    ranks = ((boards[..., None] >> torch.arange(0, 64, 8, device=device)) & 0xFF).to(torch.uint8)
+    ranks = torch.where(wtm[..., None], ranks, ranks.flip(-1))  # [..., 12, 8 ranks]
+    bits = torch.arange(8, device=device, dtype=torch.uint8)
+    planes = (ranks[..., None] >> bits) & 1  # [..., 12, 8 ranks, 8 files]
 
     def flag(bit: int) -> torch.Tensor:
         return (flags & bit) != 0
@@ -116,7 +119,7 @@ def board_features(positions: torch.Tensor) -> torch.Tensor:
         dim=-1,
     )
     ep_file = (flags >> encoding.FLAG_EP_SHIFT) & 15  # 0 = none, else file + 1
-    en_passant = ep_file[..., None] == torch.arange(1, 9, device=positions.device)
+    en_passant = ep_file[..., None] == torch.arange(1, 9, device=device)
     return torch.cat(
         [
             planes.flatten(-3),
