@@ -375,11 +375,17 @@ def resolve_player(corpus: Any, name: str) -> str:
 
 
 def choose_players(corpus: Any, names: Sequence[str] | None, min_games: int) -> list[str]:
-    """The players to evaluate: ``names`` resolved, else everyone with ``min_games`` or more."""
+    """The players to evaluate: ``names`` resolved, else everyone with ``min_games`` or more.
+
+    Without names: most games first, anonymous names ("NN", "?") left out.
+    """
     if names:
         return list(dict.fromkeys(resolve_player(corpus, n) for n in names))
+    from chessgru.data import select_players  # imports torch: only when no names are given
+
     counts = corpus.player_games()
-    chosen = [p for p, n in counts.most_common() if n >= min_games]
+    # The trainer's rule, so the players evaluated are the ones a model learns by name.
+    chosen = select_players(counts, min_games)
     if not chosen:
         best = counts.most_common(1)
         most = f"the most is {best[0][1]} ({best[0][0]})" if best else "there are no games"
