@@ -9,6 +9,7 @@ evaluate``.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -118,13 +119,18 @@ def metrics(
         per_player[players[row]] = {"positions": n, "top1": top1 / n, "top3": top3 / n}
     n = sum(v[0] for v in tally.values())
     return {
-        "val_loss": None if val_loss != val_loss else val_loss,  # NaN is not JSON
+        "val_loss": _finite(val_loss),
         "val_positions": n,
         "val_top1": sum(v[1] for v in tally.values()) / n if n else None,
         "val_top3": sum(v[2] for v in tally.values()) / n if n else None,
         "per_player": per_player,
-        "history": history,
+        "history": [{k: _finite(v) for k, v in epoch.items()} for epoch in history],
     }
+
+
+def _finite(value: float) -> float | None:
+    """NaN/inf (no validation games) as None: JSON has no NaN."""
+    return value if math.isfinite(value) else None
 
 
 def table(entries: Sequence[dict[str, Any]], figures: dict[str, Any], limit: int = 30) -> str:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from chessgru.errors import UserError
 
@@ -33,7 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     who.add_argument(
         "--min-games",
         type=int,
-        default=10,
         metavar="N",
         help="games a player needs for their own embedding (default 10)",
     )
@@ -48,15 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-merge", action="store_true", help="do not merge spellings of the same name"
     )
     run = parser.add_argument_group("training")
-    run.add_argument("--epochs", type=int, default=10, metavar="N")
+    run.add_argument("--epochs", type=int, metavar="N", help="passes over the games (default 10)")
     run.add_argument(
         "--batch-size",
         type=int,
-        default=4096,
         metavar="PLIES",
         help="padded plies per batch, over all processes (default 4096)",
     )
-    run.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    run.add_argument("--lr", type=float, help="peak learning rate (default 0.002)")
     run.add_argument(
         "--max-steps",
         type=int,
@@ -64,18 +63,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="stop after N steps (the schedule is planned for N)",
     )
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, help="seed of the split, order and init (default 0)")
     run.add_argument(
         "--val-fraction",
         type=float,
-        default=0.05,
         metavar="F",
         help="share of games kept for validation (default 0.05)",
     )
     run.add_argument(
         "--holdout",
         type=float,
-        default=0.0,
         metavar="FRACTION",
         help="leave out each named player's newest FRACTION of games "
         "(the evaluation protocol's test games)",
@@ -95,9 +92,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fine-tune this model file instead of starting from scratch",
     )
     net = parser.add_argument_group("network (ignored with --from)")
-    net.add_argument("--hidden", type=int, default=384, help="GRU width (default 384)")
-    net.add_argument("--layers", type=int, default=2, help="GRU layers (default 2)")
-    net.add_argument("--dropout", type=float, default=0.1)
+    net.add_argument("--hidden", type=int, help="GRU width (default 384)")
+    net.add_argument("--layers", type=int, help="GRU layers (default 2)")
+    net.add_argument("--dropout", type=float, help="dropout inside the network (default 0.1)")
     net.add_argument("--no-board", action="store_true", help="do not feed the board position")
     hw = parser.add_argument_group("hardware and files")
     hw.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -113,32 +110,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where checkpoints go (default: next to --out)",
     )
-    hw.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
+    hw.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="STEPS",
+        help="steps between checkpoints (default 200)",
+    )
     hw.add_argument(
         "--log", type=Path, default=None, metavar="FILE", help="also append the log lines to FILE"
     )
 
 
+# option -> TrainConfig field; options left out keep the TrainConfig default.
+_TRAIN_FIELDS = {
+    "epochs": "epochs",
+    "batch_size": "batch_tokens",
+    "lr": "lr",
+    "device": "device",
+    "threads": "threads",
+    "precision": "precision",
+    "val_fraction": "val_fraction",
+    "seed": "seed",
+    "checkpoint_every": "checkpoint_every",
+    "min_games": "min_games",
+    "holdout": "holdout_fraction",
+    "max_steps": "max_steps",
+}
+_MODEL_FIELDS = {"hidden": "hidden", "layers": "layers", "dropout": "dropout"}
+_AT_LEAST_ONE = ("epochs", "batch_size", "hidden", "layers", "threads", "max_steps", "min_games")
+
+
+def _given(args: argparse.Namespace, fields: dict[str, str]) -> dict[str, Any]:
+    return {f: getattr(args, o) for o, f in fields.items() if getattr(args, o) is not None}
+
+
 def _check(args: argparse.Namespace) -> None:
-    positive = {
-        "--epochs": args.epochs,
-        "--batch-size": args.batch_size,
-        "--hidden": args.hidden,
-        "--layers": args.layers,
-    }
-    for flag, value in positive.items():
-        if value < 1:
+    for option in _AT_LEAST_ONE:
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            flag = "--" + option.replace("_", "-")
             raise UserError(f"{flag} must be at least 1, not {value}.")
-    if args.lr <= 0:
+    if args.lr is not None and args.lr <= 0:
         raise UserError(f"--lr must be positive, not {args.lr}.")
-    if not 0 <= args.val_fraction < 1:
-        raise UserError(f"--val-fraction must be between 0 and 1, not {args.val_fraction}.")
-    if not 0 <= args.holdout < 1:
-        raise UserError(f"--holdout must be between 0 and 1, not {args.holdout}.")
-    if args.threads is not None and args.threads < 1:
-        raise UserError(f"--threads must be at least 1, not {args.threads}.")
-    if args.max_steps is not None and args.max_steps < 1:
-        raise UserError(f"--max-steps must be at least 1, not {args.max_steps}.")
+    if args.dropout is not None and not 0 <= args.dropout < 1:
+        raise UserError(f"--dropout must be between 0 and 1, not {args.dropout}.")
+    for option in ("val_fraction", "holdout"):
+        value = getattr(args, option)
+        if value is not None and not 0 <= value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise UserError(f"{flag} must be between 0 and 1, not {value}.")
     if args.out.is_dir():
         raise UserError(f"--out {args.out} is a folder; give a file name like me.chessgru.")
 
@@ -150,25 +170,12 @@ def run(args: argparse.Namespace) -> int:
     from chessgru.model import ModelConfig
 
     config = train.TrainConfig(
-        epochs=args.epochs,
-        batch_tokens=args.batch_size,
-        lr=args.lr,
-        device=args.device,
-        threads=args.threads,
-        precision=args.precision,
-        val_fraction=args.val_fraction,
-        seed=args.seed,
-        checkpoint_every=args.checkpoint_every,
-        min_games=args.min_games,
+        **_given(args, _TRAIN_FIELDS),
         players=tuple(args.players),
-        holdout_fraction=args.holdout,
         holdout_players=tuple(args.holdout_players),
         from_model=str(args.from_model) if args.from_model else None,
-        max_steps=args.max_steps,
     )
-    model_config = ModelConfig(
-        hidden=args.hidden, layers=args.layers, dropout=args.dropout, board_input=not args.no_board
-    )
+    model_config = ModelConfig(**_given(args, _MODEL_FIELDS), board_input=not args.no_board)
     checkpoint = train.default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
         log_file = None
