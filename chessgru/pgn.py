@@ -245,7 +245,9 @@ def _fast_san(board: chess.Board, san: str) -> chess.Move | None:
     king = board.king(turn)
     if king is None:
         return None
-    unpinnable = from_sq != king and not chess.BB_RAYS[king][from_sq]
+    # Only an enemy slider on the line through the king and the piece can pin it.
+    sliders = theirs & (board.queens | board.rooks | board.bishops)
+    unpinnable = from_sq != king and not chess.BB_RAYS[king][from_sq] & sliders
     if unpinnable and not board.attackers_mask(not turn, king):
         return move
     return None if board.is_into_check(move) else move

@@ -206,10 +206,10 @@ def test_every_shared_file_reads(shared_pgn: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "games", "skipped"),
     [
-        ("masters/Tal.pgn", 2431, 0),
+        pytest.param("masters/Tal.pgn", 2431, 0, marks=pytest.mark.slow),
         ("masters/Capablanca.pgn", 597, 0),
-        ("masters/Karpov.pgn", 3529, 0),
-        ("masters/PolgarJ.pgn", 1825, 0),
+        pytest.param("masters/Karpov.pgn", 3529, 0, marks=pytest.mark.slow),
+        pytest.param("masters/PolgarJ.pgn", 1825, 0, marks=pytest.mark.slow),
         ("online/cmrade_lichess.pgn", 464, 10),
     ],
 )
@@ -244,6 +244,7 @@ def test_skip_reasons_on_nasty_files(shared_pgn: Path) -> None:
         assert all(s.number >= 1 and s.source.endswith(name.split("/")[-1]) for s in skipped)
 
 
+@pytest.mark.slow
 def test_non_utf8_masters_files_keep_accented_names(shared_pgn: Path) -> None:
     games, _ = _results(shared_pgn / "masters/PolgarJ.pgn")
     names = {g.white for g, _ in games} | {g.black for g, _ in games}
