@@ -33,7 +33,8 @@ from chessgru.errors import UserError
 READER_VERSION = 1
 
 PGN_SUFFIXES = (".pgn", ".pgn.gz", ".pgn.bz2", ".pgn.zst")
-_STANDARD_VARIANTS = {"standard", "chess", "normal", "classical", ""}
+# "From Position" is lichess's name for standard chess from a FEN (the FEN rule decides).
+_STANDARD_VARIANTS = {"standard", "chess", "normal", "classical", "from position", ""}
 _RESULTS = {"1-0", "0-1", "1/2-1/2", "*"}
 _TAG_LINE = re.compile(rb'^\s*\[\s*[A-Za-z0-9_]+\s+"')
 _STARTING_BOARD_FEN = chess.STARTING_FEN.split(" ")[:4]
@@ -143,7 +144,7 @@ def split_games(lines: Iterable[bytes]) -> Iterator[bytes]:
                 current = []
                 seen_movetext = False
                 depth = 0
-        elif stripped[:1] != b"%":
+        elif stripped[:1] not in (b"%", b";"):  # escape and comment lines are neutral
             seen_movetext = True
             if depth or b"{" in line:
                 depth = max(0, depth + line.count(b"{") - line.count(b"}"))

@@ -128,6 +128,18 @@ def test_games_run_together_without_blank_lines_keep_their_headers(tmp_path: Pat
     assert not skipped and all(len(m) == 3 for _, m in games)
 
 
+def test_lichess_from_position_is_a_fen_start(tmp_path: Path) -> None:
+    text = (
+        '[White "a"]\n[Black "b"]\n[Variant "From Position"]\n'
+        '[FEN "rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b KQkq - 0 1"]\n\n1... e5 *\n\n'
+        '[White "a"]\n; a comment line between tags\n[Black "b"]\n[Variant "From Position"]\n'
+        '[FEN "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1"]\n\n1. e4 *\n'
+    )
+    games, skipped = _results(_write(tmp_path, "f.pgn", text.encode()))
+    assert [s.reason for s in skipped] == ["FEN start"]
+    assert [(g.black, len(m)) for g, m in games] == [("b", 1)]
+
+
 def test_tag_like_line_inside_a_comment_does_not_split(tmp_path: Path) -> None:
     text = '[White "a"]\n[Black "b"]\n\n1. e4 {see\n[Event "x"] here} e5 2. Nf3 *\n'
     games, _ = _results(_write(tmp_path, "c.pgn", text.encode()))
