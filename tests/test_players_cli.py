@@ -85,3 +85,32 @@ def test_shared_online_file(shared_pgn: Path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["players"][0] == {"name": "cmrade", "games": 464}
     assert report["skipped"] == {"total": 10, "reasons": {"no moves": 10}}
+
+
+def test_model_file_lists_the_players_it_knows(tmp_path: Path, capsys) -> None:
+    torch = pytest.importorskip("torch")
+    from chessgru.bundle import player_entry, save_bundle
+    from chessgru.model import ChessGRU, ModelConfig
+
+    torch.manual_seed(0)
+    model = ChessGRU(
+        ModelConfig(n_players=3, hidden=16, layers=1, embed=8, board_dim=8, player_dim=4)
+    )
+    players = [
+        player_entry("population", games=10, moves=400),
+        player_entry("Carlsen,M", ["Carlsen, Magnus"], 7, 300),
+        player_entry("Tal,M", games=1, moves=40),
+    ]
+    path = tmp_path / "m.chessgru"
+    save_bundle(path, model, players)
+    assert main(["players", str(path), "--min-games", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "population" in out and "Carlsen,M  (also: Carlsen, Magnus)" in out
+    assert "Tal,M" not in out
+    assert main(["players", str(path), "--json"]) == 0
+    assert [p["name"] for p in json.loads(capsys.readouterr().out)["players"]] == [
+        "population",
+        "Carlsen,M",
+        "Tal,M",
+    ]
+    assert main(["players", str(tmp_path / "missing.chessgru")]) == 2
