@@ -1,4 +1,5 @@
-"""What the trainer feeds the model: the player table, the game split and padded batches.
+"""What the trainer feeds the model: the player table, the game split, the epoch plans and
+padded batches.
 
 Everything here is a pure function of the corpus arrays, the settings and a seed, so a
 batch can be rebuilt exactly from ``(seed, epoch, batch number)``: that is what makes
@@ -18,13 +19,17 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import torch
 
-from chessgru import encoding, names
+from chessgru import encoding, names, split
 from chessgru.errors import UserError
+
+if TYPE_CHECKING:
+    from chessgru.model import ModelConfig
+    from chessgru.train import TrainConfig
 
 BOS = encoding.VOCAB_SIZE  # input token of ply 0 ("no previous move"), as in model.py
 IGNORE = -100  # target of padded plies (F.cross_entropy's ignore_index)
@@ -247,3 +252,60 @@ def fingerprint(*parts: object) -> str:
             h.update(repr(part).encode())
         h.update(b"\0")
     return h.hexdigest()[:16]
+
+
+@dataclass
+class Plan:
+    """Everything a run trains on, fixed before the first step."""
+
+    corpus: CorpusLike
+    players: list[str]  # embedding rows, "population" first
+    train: np.ndarray
+    val: np.ndarray
+    held_out: np.ndarray
+    conditions: np.ndarray
+    lengths: np.ndarray
+    epochs: list[list[np.ndarray]]  # batch plan of each epoch
+    total_steps: int
+
+    def fingerprint(self, config: TrainConfig, model_config: ModelConfig) -> str:
+        """Hash of the games, players and settings; a checkpoint must match it to resume."""
+        return fingerprint(
+            self.train, self.val, self.players, config.resume_key(), model_config.to_dict()
+        )
+
+
+def make_plan(corpus: CorpusLike, config: TrainConfig, known: Sequence[str] = ()) -> Plan:
+    """Choose the players, split the games and plan every epoch's batches."""
+    counts = player_counts(corpus)
+    named = select_players(counts, config.min_games, config.players, known)
+    held: set[int] = set()
+    if config.holdout_fraction > 0:
+        who = [n for n in (config.holdout_players or tuple(named)) if n in counts]
+        if config.holdout_players:
+            who = select_players(counts, 0, config.holdout_players)
+        held = split.holdout(corpus, who, config.holdout_fraction)
+    candidates = [i for i in range(len(corpus.games)) if i not in held]
+    train, val = split_validation(candidates, config.val_fraction, config.seed)
+    if len(train) == 0:
+        raise UserError("No games are left to train on after the held-out and validation games.")
+    lengths = game_lengths(corpus, config.max_plies)
+    epochs = [
+        plan_epoch(train, lengths, config.batch_tokens, config.seed, e)
+        for e in range(config.epochs)
+    ]
+    total = sum(len(p) for p in epochs)
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
+    players = [POPULATION, *named]
+    return Plan(
+        corpus=corpus,
+        players=players,
+        train=train,
+        val=val,
+        held_out=np.asarray(sorted(held), dtype=np.int64),
+        conditions=game_conditions(corpus, players),
+        lengths=lengths,
+        epochs=epochs,
+        total_steps=max(total, 1),
+    )

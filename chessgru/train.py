@@ -32,7 +32,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from chessgru import checkpoint as ckpt
-from chessgru import data, split, train_report
+from chessgru import data, train_report
 from chessgru.bundle import build_model, load_bundle, save_bundle
 from chessgru.corpus import load_corpus
 from chessgru.errors import UserError
@@ -181,66 +181,10 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.A
     return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.98))
 
 
-@dataclass
-class Plan:
-    """Everything a run trains on, fixed before the first step."""
-
-    corpus: data.CorpusLike
-    players: list[str]  # embedding rows, "population" first
-    train: np.ndarray
-    val: np.ndarray
-    held_out: np.ndarray
-    conditions: np.ndarray
-    lengths: np.ndarray
-    epochs: list[list[np.ndarray]]  # batch plan of each epoch
-    total_steps: int
-
-    def fingerprint(self, config: TrainConfig, model_config: ModelConfig) -> str:
-        return data.fingerprint(
-            self.train, self.val, self.players, config.resume_key(), model_config.to_dict()
-        )
-
-
-def make_plan(corpus: data.CorpusLike, config: TrainConfig, known: Sequence[str] = ()) -> Plan:
-    """Choose the players, split the games and plan every epoch's batches."""
-    counts = data.player_counts(corpus)
-    named = data.select_players(counts, config.min_games, config.players, known)
-    held: set[int] = set()
-    if config.holdout_fraction > 0:
-        who = [n for n in (config.holdout_players or tuple(named)) if n in counts]
-        if config.holdout_players:
-            who = data.select_players(counts, 0, config.holdout_players)
-        held = split.holdout(corpus, who, config.holdout_fraction)
-    candidates = [i for i in range(len(corpus.games)) if i not in held]
-    train, val = data.split_validation(candidates, config.val_fraction, config.seed)
-    if len(train) == 0:
-        raise UserError("No games are left to train on after the held-out and validation games.")
-    lengths = data.game_lengths(corpus, config.max_plies)
-    epochs = [
-        data.plan_epoch(train, lengths, config.batch_tokens, config.seed, e)
-        for e in range(config.epochs)
-    ]
-    total = sum(len(p) for p in epochs)
-    if config.max_steps is not None:
-        total = min(total, config.max_steps)
-    players = [data.POPULATION, *named]
-    return Plan(
-        corpus=corpus,
-        players=players,
-        train=train,
-        val=val,
-        held_out=np.asarray(sorted(held), dtype=np.int64),
-        conditions=data.game_conditions(corpus, players),
-        lengths=lengths,
-        epochs=epochs,
-        total_steps=max(total, 1),
-    )
-
-
 def train_step(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    plan: Plan,
+    plan: data.Plan,
     games: np.ndarray,
     step: int,
     config: TrainConfig,
@@ -272,7 +216,7 @@ def train_step(
 
 
 @torch.no_grad()
-def validation_loss(model: ChessGRU, plan: Plan, config: TrainConfig, rt: Runtime) -> float:
+def validation_loss(model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: Runtime) -> float:
     """Mean cross-entropy per ply on the validation games (all ranks share the work)."""
     if len(plan.val) == 0:
         return math.nan
@@ -304,7 +248,7 @@ Logger = Callable[[str], None]
 
 def run_training(
     model: ChessGRU,
-    plan: Plan,
+    plan: data.Plan,
     config: TrainConfig,
     rt: Runtime,
     *,
@@ -370,7 +314,7 @@ def run_training(
 
 
 def _end_epoch(
-    model: ChessGRU, plan: Plan, config: TrainConfig, rt: Runtime, state: Progress, log: Logger
+    model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: Runtime, state: Progress, log: Logger
 ) -> dict[str, torch.Tensor] | None:
     """Validate, record the epoch, decide on early stopping; the weights if they are the best."""
     val = validation_loss(model, plan, config, rt)
@@ -400,7 +344,7 @@ def _end_epoch(
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def _line(state: Progress, plan: Plan, stats: dict[str, float]) -> str:
+def _line(state: Progress, plan: data.Plan, stats: dict[str, float]) -> str:
     return (
         f"step {state.step}/{plan.total_steps} epoch {state.epoch + 1}: loss {stats['loss']:.4f} "
         f"acc {stats['acc']:.3f} {stats['plies/s']:.0f} plies/s"
@@ -483,7 +427,7 @@ def fit(
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
         known = load_bundle(config.from_model).player_names if config.from_model else ()
-        plan = make_plan(corpus, config, known)
+        plan = data.make_plan(corpus, config, known)
         model = _build_model(config, model_config, plan.players)
         checkpoint = checkpoint or default_checkpoint(out)
         log(

@@ -168,7 +168,7 @@ def test_holdout_games_never_reach_training_or_validation() -> None:
     for i, g in enumerate(corpus.games):
         g.date = f"20{i:02d}.01.01"
     config = train.TrainConfig(epochs=3, holdout_fraction=0.2, min_games=1, batch_tokens=8)
-    plan = train.make_plan(corpus, config)
+    plan = data.make_plan(corpus, config)
     assert set(plan.held_out.tolist()) == set(range(16, 20))  # the newest 20% of A (and B)
     seen = {int(g) for epoch in plan.epochs for batch in epoch for g in batch}
     assert not seen & set(plan.held_out.tolist())

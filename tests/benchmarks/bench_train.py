@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from chessgru import train
+from chessgru import data, train
 from chessgru.corpus import load_corpus
 from chessgru.model import ChessGRU, ModelConfig
 
@@ -36,7 +36,7 @@ def _sync(device: torch.device) -> None:
 
 
 def _ours(
-    plan: train.Plan,
+    plan: data.Plan,
     model_config: ModelConfig,
     config: train.TrainConfig,
     rt: train.Runtime,
@@ -56,7 +56,7 @@ def _ours(
 
 
 def _bare(
-    plan: train.Plan, model_config: ModelConfig, rt: train.Runtime, batches: list[np.ndarray]
+    plan: data.Plan, model_config: ModelConfig, rt: train.Runtime, batches: list[np.ndarray]
 ) -> float:
     reference = ChessGRU(dataclasses.replace(model_config, n_players=len(plan.players)))
     gru = torch.nn.GRU(
@@ -97,7 +97,7 @@ def main() -> int:
 
     corpus = load_corpus([args.pgn], progress=False)
     config = train.TrainConfig(epochs=1, batch_tokens=args.batch_tokens, min_games=5)
-    plan = train.make_plan(corpus, config)
+    plan = data.make_plan(corpus, config)
     batches = [b for b in plan.epochs[0] if len(b) > 1][: args.steps]
     model_config = ModelConfig(hidden=args.hidden, layers=args.layers)
     device = torch.device(args.device)
