@@ -448,7 +448,7 @@ def plot_report(
     order = ("model", "engine", "opening_tree", "random")
     for ax, p in zip(axes.flat, players, strict=False):
         for method in sorted(p["by_move"], key=lambda m: order.index(m) if m in order else -1):
-            curve = {key: np.asarray(v) for key, v in p["by_move"][method].items()}
+            curve = _binned(p["by_move"][method], min_positions)
             keep = (curve["move"] <= max_move) & (curve["positions"] >= min_positions)
             style = {"color": _COLORS.get(method), "lw": 1.0 if method == "random" else 1.8}
             for k, dashes in (("top1", "-"), ("top5", "--")):
@@ -475,6 +475,30 @@ def plot_report(
     fig.tight_layout(rect=(0, 0.1 / rows + 0.02, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _binned(by_move: dict[str, list], min_positions: int) -> dict[str, np.ndarray]:
+    """Accuracy by move number, in bins of several moves when a method scored few moves
+    per move number (the engine's sample): the bin width makes a typical bin hold
+    ``min_positions`` moves. Bins are drawn at their mean move number."""
+    curve = {key: np.asarray(v, dtype=float) for key, v in by_move.items()}
+    if not len(curve["move"]):
+        return curve
+    typical = float(np.median(curve["positions"]))
+    width = max(1, int(np.ceil(min_positions / max(typical, 1.0))))
+    if width == 1:
+        return curve
+    bins = (curve["move"] - 1) // width
+    weights = curve["positions"]
+    out: dict[str, list[float]] = {key: [] for key in curve}
+    for b in np.unique(bins):
+        sel = bins == b
+        w = weights[sel]
+        out["positions"].append(float(w.sum()))
+        for key in curve:
+            if key != "positions":
+                out[key].append(float((curve[key][sel] * w).sum() / w.sum()))
+    return {key: np.asarray(v) for key, v in out.items()}
 
 
 _COLORS = {

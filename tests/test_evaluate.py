@@ -16,6 +16,7 @@ from chessgru.cli import main
 from chessgru.corpus import load_corpus
 from chessgru.errors import UserError
 from chessgru.evaluate import (
+    _binned,
     choose_players,
     evaluate,
     format_report,
@@ -178,3 +179,13 @@ def test_plot_without_matplotlib_says_what_to_install(corpus, tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(UserError, match=r"chessgru\[plot\]"):
         plot_report(report, tmp_path / "x.png")
+
+
+def test_plot_bins_sparse_curves_by_weighted_mean():
+    sparse = {"move": [1, 2, 3], "positions": [3, 1, 3], "top1": [1.0, 0.0, 0.5]}
+    sparse |= {"top3": sparse["top1"], "top5": sparse["top1"]}
+    binned = _binned(sparse, min_positions=6)  # median 3 per move -> bins of 2 moves
+    assert binned["positions"].tolist() == [4.0, 3.0]
+    assert binned["top1"].tolist() == pytest.approx([0.75, 0.5])
+    assert binned["move"].tolist() == pytest.approx([1.25, 3.0])
+    assert _binned(sparse, min_positions=2)["move"].tolist() == [1, 2, 3]
