@@ -21,7 +21,6 @@ Methods, all in one run over the same positions:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,6 @@ from chessgru.baselines import (
 )
 from chessgru.encoding import FLAG_WHITE_TO_MOVE, decode_move
 from chessgru.errors import UserError
-from chessgru.names import normalise
 from chessgru.progress import progress_bar
 from chessgru.split import holdout, protocol_split
 
@@ -347,53 +345,6 @@ def _notes(
             f"(seed {seed}); the other methods scored every move."
         )
     return notes
-
-
-def resolve_player(corpus: Any, name: str) -> str:
-    """The corpus's canonical name for ``name``: exact, any merged spelling, or a unique surname.
-
-    UserError naming the nearest players when nothing (or more than one player) matches.
-    """
-    counts = corpus.player_games()
-    if name in counts:
-        return name
-    key = normalise(name)
-    spellings = {normalise(s): m.canonical for m in corpus.merges for s in m.spellings}
-    spellings.update({normalise(c): c for c in counts})
-    if key in spellings and spellings[key] in counts:
-        return spellings[key]
-    by_surname = sorted(c for c in counts if key and normalise(c.split(",")[0]) == key)
-    if len(by_surname) == 1:
-        return by_surname[0]
-    if by_surname:
-        listed = ", ".join(f"{c} ({counts[c]} games)" for c in by_surname[:6])
-        raise UserError(f"'{name}' could be any of: {listed}; give the full name.")
-    folded = {normalise(c): c for c in counts}
-    near = [folded[k] for k in difflib.get_close_matches(key, folded, n=5, cutoff=0.6)]
-    hint = f"nearest: {', '.join(near)}" if near else f"the files have {len(counts)} players"
-    raise UserError(f"No player '{name}' in these games ({hint}).")
-
-
-def choose_players(corpus: Any, names: Sequence[str] | None, min_games: int) -> list[str]:
-    """The players to evaluate: ``names`` resolved, else everyone with ``min_games`` or more.
-
-    Without names: most games first, anonymous names ("NN", "?") left out.
-    """
-    if names:
-        return list(dict.fromkeys(resolve_player(corpus, n) for n in names))
-    from chessgru.data import select_players  # imports torch: only when no names are given
-
-    counts = corpus.player_games()
-    # The trainer's rule, so the players evaluated are the ones a model learns by name.
-    chosen = select_players(counts, min_games)
-    if not chosen:
-        best = counts.most_common(1)
-        most = f"the most is {best[0][1]} ({best[0][0]})" if best else "there are no games"
-        raise UserError(
-            f"No player has {min_games} or more games ({most}); lower --min-games or name "
-            "players with --player."
-        )
-    return chosen
 
 
 def _pct(value: float | None) -> str:

@@ -13,15 +13,14 @@ import torch
 
 from chessgru.bundle import player_entry, save_bundle
 from chessgru.cli import main
+from chessgru.commands.evaluate import choose_players, resolve_player
 from chessgru.corpus import load_corpus
 from chessgru.errors import UserError
 from chessgru.evaluate import (
     _binned,
-    choose_players,
     evaluate,
     format_report,
     plot_report,
-    resolve_player,
 )
 from chessgru.model import ChessGRU, ModelConfig
 

@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from chessgru.baselines import EngineBaseline
+from chessgru.commands.evaluate import resolve_player
 from chessgru.corpus import load_corpus
-from chessgru.evaluate import KS, evaluate, plot_report, resolve_player
+from chessgru.evaluate import KS, evaluate, plot_report
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
 PLAYERS = ["Tal, Mihail", "Carlsen,M", "Kasparov, Gary", "cmrade", "falc0nfeast"]

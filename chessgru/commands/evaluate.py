@@ -8,11 +8,15 @@ UCI engine. Prints a table, or the full report with ``--json``.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from chessgru.errors import UserError
+from chessgru.names import normalise
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +63,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="torch device for the model (default: auto)")
 
 
+def resolve_player(corpus: Any, name: str) -> str:
+    """The corpus's canonical name for ``name``: exact, any merged spelling, or a unique surname.
+
+    UserError naming the nearest players when nothing (or more than one player) matches.
+    """
+    counts = corpus.player_games()
+    if name in counts:
+        return name
+    key = normalise(name)
+    spellings = {normalise(s): m.canonical for m in corpus.merges for s in m.spellings}
+    spellings.update({normalise(c): c for c in counts})
+    if key in spellings and spellings[key] in counts:
+        return spellings[key]
+    by_surname = sorted(c for c in counts if key and normalise(c.split(",")[0]) == key)
+    if len(by_surname) == 1:
+        return by_surname[0]
+    if by_surname:
+        listed = ", ".join(f"{c} ({counts[c]} games)" for c in by_surname[:6])
+        raise UserError(f"'{name}' could be any of: {listed}; give the full name.")
+    folded = {normalise(c): c for c in counts}
+    near = [folded[k] for k in difflib.get_close_matches(key, folded, n=5, cutoff=0.6)]
+    hint = f"nearest: {', '.join(near)}" if near else f"the files have {len(counts)} players"
+    raise UserError(f"No player '{name}' in these games ({hint}).")
+
+
+def choose_players(corpus: Any, names: Sequence[str] | None, min_games: int) -> list[str]:
+    """The players to evaluate: ``names`` resolved, else everyone with ``min_games`` or more.
+
+    Without names: most games first, anonymous names ("NN", "?") left out.
+    """
+    if names:
+        return list(dict.fromkeys(resolve_player(corpus, n) for n in names))
+    from chessgru.data import select_players  # imports torch: only when no names are given
+
+    counts = corpus.player_games()
+    # The trainer's rule, so the players evaluated are the ones a model learns by name.
+    chosen = select_players(counts, min_games)
+    if not chosen:
+        best = counts.most_common(1)
+        most = f"the most is {best[0][1]} ({best[0][0]})" if best else "there are no games"
+        raise UserError(
+            f"No player has {min_games} or more games ({most}); lower --min-games or name "
+            "players with --player."
+        )
+    return chosen
+
+
 def _check(args: argparse.Namespace) -> None:
     if not 0 < args.test_fraction < 1:
         raise UserError(f"--test-fraction must be between 0 and 1, not {args.test_fraction}.")
@@ -91,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     predictor = _load_predictor(args)
     corpus = load_corpus(args.pgn, aliases=parse_aliases(args.alias), merge_names=not args.no_merge)
-    players = ev.choose_players(corpus, args.player, args.min_games)
+    players = choose_players(corpus, args.player, args.min_games)
     engine = EngineBaseline(args.engine, args.engine_depth) if args.engine else None
     try:
         report = ev.evaluate(
