@@ -180,7 +180,9 @@ def test_holdout_games_never_reach_training_or_validation() -> None:
 
 
 @pytest.mark.slow
-def test_train_end_to_end_then_predict(morphy30: Path, tmp_path: Path) -> None:
+def test_train_end_to_end_predict_and_fine_tune(
+    shared_pgn: Path, morphy30: Path, tmp_path: Path
+) -> None:
     from chessgru.bundle import load_bundle
     from chessgru.predict import Predictor
 
@@ -201,6 +203,17 @@ def test_train_end_to_end_then_predict(morphy30: Path, tmp_path: Path) -> None:
     predictor.set_player(chess.WHITE, "Morphy, Paul")
     top = predictor.top(3)
     assert len(top) == 3 and all(move in chess.Board().legal_moves for move, _ in top)
+
+    # Fine-tuning: the first model's players keep their rows, new opponents are appended.
+    more = tmp_path / "more.pgn"
+    more.write_text(first_games(shared_pgn / "masters/Morphy.pgn", 60)[len(morphy30.read_text()) :])
+    tuned = tmp_path / "tuned.chessgru"
+    args = [str(more), "--out", str(tuned), "--epochs", "1", "--min-games", "2", "--from", str(out)]
+    assert main(["train", *args, *TINY]) == 0
+    after = load_bundle(tuned)
+    assert after.player_names[: len(bundle.player_names)] == bundle.player_names
+    assert len(after.player_names) > len(bundle.player_names)
+    assert after.config.hidden == 32 and after.train_config["from_model"] == str(out)
 
 
 @pytest.mark.parametrize(
