@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 
 ARGS = [
     "--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu", "--dropout", "0",
+    "--precision", "fp32",
     "--epochs", "2", "--batch-size", "512", "--seed", "3", "--min-games", "3",
 ]  # fmt: skip
 
