@@ -281,7 +281,8 @@ def make_plan(corpus: CorpusLike, config: TrainConfig, known: Sequence[str] = ()
     named = select_players(counts, config.min_games, config.players, known)
     held: set[int] = set()
     if config.holdout_fraction > 0:
-        who = [n for n in (config.holdout_players or tuple(named)) if n in counts]
+        # The named players by default (a --from model's players may have no games here).
+        who = [n for n in named if n in counts]
         if config.holdout_players:
             who = select_players(counts, 0, config.holdout_players)
         held = split.holdout(corpus, who, config.holdout_fraction)
