@@ -1,0 +1,43 @@
+"""Assembles the board: game, predictions, the worker thread and the window."""
+
+from __future__ import annotations
+
+import chess
+from PySide6.QtCore import QObject
+
+from chessgru.gui.game import GameState
+from chessgru.gui.main_window import MainWindow
+from chessgru.gui.predictions import Predictions
+from chessgru.gui.settings import Settings
+from chessgru.gui.worker import Loader, PredictionWorker, WorkerThread, default_loader
+
+
+class BoardApp(QObject):
+    """Everything the board needs, built in order; `close()` stops the worker thread."""
+
+    def __init__(self, settings: Settings, loader: Loader = default_loader) -> None:
+        super().__init__()
+        self.settings = settings
+        self.game = GameState()
+        self.game.white = str(settings.get("white"))
+        self.game.black = str(settings.get("black"))
+        self.worker = PredictionWorker(loader)
+        self.thread = WorkerThread(self.worker)
+        self.predictions = Predictions(self.game, self.worker)
+        self.window = MainWindow(self.game, self.predictions, settings)
+
+    def start(self, model: str | None = None, use_saved_model: bool = True) -> None:
+        """Load `model` (else the last one used, else the shipped base model)."""
+        saved = str(self.settings.get("model_path")) if use_saved_model else ""
+        self.predictions.open_model(model or saved or None)
+
+    def set_players(self, white: str | None, black: str | None) -> None:
+        """Players asked for by name; matched against the model's players once it loads."""
+        if white:
+            self.game.set_player(chess.WHITE, white)
+        if black:
+            self.game.set_player(chess.BLACK, black)
+
+    def close(self) -> None:
+        self.window.close()
+        self.thread.stop()

@@ -1,0 +1,236 @@
+"""The game on the board: start position, the line of moves, and where we are in it.
+
+A plain object with Qt signals: widgets call its methods with the user's intent (play this
+move, go back one) and redraw on ``changed``; nothing here knows about widgets or models.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import chess
+import chess.pgn
+from PySide6.QtCore import QObject, Signal
+
+from chessgru.errors import UserError
+
+POPULATION = "population"
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the game at the current position ended, in words for the board's banner."""
+
+    result: str  # "1-0", "0-1", "1/2-1/2"
+    reason: str  # "Checkmate", "Stalemate", ...
+
+    @property
+    def text(self) -> str:
+        winner = {"1-0": "White wins", "0-1": "Black wins"}.get(self.result, "Draw")
+        return f"{self.reason} · {winner} ({self.result.replace('1/2', '½')})"
+
+
+_REASONS = {
+    chess.Termination.CHECKMATE: "Checkmate",
+    chess.Termination.STALEMATE: "Stalemate",
+    chess.Termination.INSUFFICIENT_MATERIAL: "Insufficient material",
+    chess.Termination.SEVENTYFIVE_MOVES: "75-move rule",
+    chess.Termination.FIVEFOLD_REPETITION: "Fivefold repetition",
+    chess.Termination.FIFTY_MOVES: "50-move rule",
+    chess.Termination.THREEFOLD_REPETITION: "Threefold repetition",
+}
+
+
+def ending(board: chess.Board) -> Ending | None:
+    """The game's end at `board` (draw claims count: two people at one board take them)."""
+    outcome = board.outcome(claim_draw=True)
+    if outcome is None:
+        return None
+    return Ending(outcome.result(), _REASONS.get(outcome.termination, "Game over"))
+
+
+def parse_fen(fen: str) -> chess.Board:
+    """A board from `fen`, or UserError in one sentence when it is not a playable position."""
+    try:
+        board = chess.Board(fen.strip())
+    except ValueError as exc:
+        raise UserError(f"not a valid FEN: {fen.strip()!r} ({exc})") from None
+    if not board.is_valid():
+        raise UserError(f"the FEN {fen.strip()!r} is not a legal chess position")
+    return board
+
+
+@dataclass(frozen=True)
+class LoadedGame:
+    """A game read from PGN: its start, moves and the headers worth keeping."""
+
+    start_fen: str
+    moves: list[chess.Move]
+    white: str
+    black: str
+    headers: dict[str, str]
+
+
+def read_pgn(text: str) -> LoadedGame:
+    """The first game in `text`; UserError when there is none or it has illegal moves."""
+    game = chess.pgn.read_game(io.StringIO(text))
+    if game is None or (not game.headers and not game.variations):
+        raise UserError("the file holds no PGN game")
+    if game.errors:
+        raise UserError(f"the PGN game has an error: {game.errors[0]}")
+    if game.headers.get("Variant", "Standard").lower() not in (
+        "standard",
+        "chess",
+        "from position",
+    ):
+        raise UserError(f"variant {game.headers['Variant']} is not supported")
+    return LoadedGame(
+        start_fen=game.board().fen(),
+        moves=list(game.mainline_moves()),
+        white=game.headers.get("White", "?"),
+        black=game.headers.get("Black", "?"),
+        headers=dict(game.headers),
+    )
+
+
+class GameState(QObject):
+    """The line of moves from a start position, with a cursor for browsing it."""
+
+    changed = Signal()  # position, line or cursor changed
+    players_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.start_fen = chess.STARTING_FEN
+        self.moves: list[chess.Move] = []
+        self.ply = 0
+        self.white = POPULATION
+        self.black = POPULATION
+        self.headers: dict[str, str] = {}
+        self._board = chess.Board()
+        self._sans: list[str] = []
+
+    # --- reading -------------------------------------------------------------------
+    @property
+    def board(self) -> chess.Board:
+        """A copy of the position at the cursor (callers may push on it freely)."""
+        return self._board.copy()
+
+    @property
+    def sans(self) -> list[str]:
+        """SAN of every move of the line."""
+        return list(self._sans)
+
+    def player(self, color: chess.Color) -> str:
+        return self.white if color == chess.WHITE else self.black
+
+    def turn_at(self, ply: int) -> chess.Color:
+        """Side to move after `ply` moves of the line."""
+        first = chess.Board(self.start_fen).turn
+        return first if ply % 2 == 0 else not first
+
+    def ending(self) -> Ending | None:
+        return ending(self._board)
+
+    # --- changing ------------------------------------------------------------------
+    def play(self, move: chess.Move) -> bool:
+        """Play `move` at the cursor; a different move replaces the rest of the line."""
+        if not self._board.is_legal(move) or self.ending() is not None:
+            return False
+        if self.ply < len(self.moves) and self.moves[self.ply] == move:
+            return self.go(self.ply + 1)
+        self._set_line([*self.moves[: self.ply], move], self.ply + 1)
+        return True
+
+    def undo(self) -> bool:
+        """Take back the move that led to the shown position (and the line after it)."""
+        if self.ply == 0:
+            return False
+        self._set_line(self.moves[: self.ply - 1], self.ply - 1)
+        return True
+
+    def go(self, ply: int) -> bool:
+        """Show the position after `ply` moves of the line (clamped)."""
+        ply = max(0, min(ply, len(self.moves)))
+        if ply == self.ply:
+            return False
+        self._set_line(self.moves, ply)
+        return True
+
+    def new_game(self, fen: str = chess.STARTING_FEN) -> None:
+        """Start over from `fen` (UserError for an unplayable FEN; nothing changes then)."""
+        board = parse_fen(fen)
+        self.start_fen = board.fen()
+        self.headers = {}
+        self._set_line([], 0)
+
+    def load(self, game: LoadedGame, at_end: bool = False) -> None:
+        """Show a loaded game from its start (or its end), keeping the chosen players."""
+        parse_fen(game.start_fen)
+        self.start_fen = game.start_fen
+        self.headers = dict(game.headers)
+        self._set_line(list(game.moves), len(game.moves) if at_end else 0)
+
+    def set_player(self, color: chess.Color, name: str) -> None:
+        """Choose who plays `color` (a model player's name or "population")."""
+        if self.player(color) == name:
+            return
+        if color == chess.WHITE:
+            self.white = name
+        else:
+            self.black = name
+        self.players_changed.emit()
+
+    def _set_line(self, moves: list[chess.Move], ply: int) -> None:
+        board = chess.Board(self.start_fen)
+        sans: list[str] = []
+        shown = board.copy() if ply == 0 else None
+        for i, move in enumerate(moves):
+            sans.append(board.san(move))
+            board.push(move)
+            if i + 1 == ply:
+                shown = board.copy()
+        self.moves, self.ply, self._sans = moves, ply, sans
+        self._board = shown if shown is not None else board
+        self.changed.emit()
+
+    # --- PGN -----------------------------------------------------------------------
+    def pgn(self, comment: Callable[[int], str | None] | None = None) -> str:
+        """The line as PGN; `comment(ply)` may annotate the position after `ply` moves."""
+        game = chess.pgn.Game()
+        for key, value in self.headers.items():
+            if key not in ("FEN", "SetUp"):
+                game.headers[key] = value
+        game.headers["White"] = self.white
+        game.headers["Black"] = self.black
+        if self.start_fen != chess.STARTING_FEN:
+            game.setup(chess.Board(self.start_fen))
+        end = ending(self._final_board())
+        game.headers["Result"] = end.result if end else "*"
+        node: chess.pgn.GameNode = game
+        for ply in range(len(self.moves) + 1):
+            if comment is not None:
+                text = comment(ply)
+                if text:
+                    node.comment = text
+            if ply < len(self.moves):
+                node = node.add_variation(self.moves[ply])
+        return str(game) + "\n"
+
+    def _final_board(self) -> chess.Board:
+        board = chess.Board(self.start_fen)
+        for move in self.moves:
+            board.push(move)
+        return board
+
+
+def common_prefix(a: Sequence[chess.Move], b: Sequence[chess.Move]) -> int:
+    """Number of leading moves `a` and `b` share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -1,0 +1,210 @@
+"""Predictions for the game on the board: the model's state, a per-ply cache, live scoring.
+
+A plain object with signals between the GameState and the worker thread. It asks the
+worker for every ply of the line it does not know yet, keeps the answers for the latest
+request only, and forgets what a changed line or a changed player makes wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import chess
+from PySide6.QtCore import QObject, Signal
+
+from chessgru.gui.game import POPULATION, GameState, common_prefix
+from chessgru.gui.worker import Dist, ModelInfo, PredictionWorker, Request
+
+
+@dataclass(frozen=True)
+class SideScore:
+    """How well the model knew one side's moves so far."""
+
+    moves: int = 0
+    top1: int = 0
+    top3: int = 0
+
+    def line(self) -> str:
+        if not self.moves:
+            return "no moves yet"
+        return (
+            f"top-1 {self.top1}/{self.moves} ({100 * self.top1 / self.moves:.0f}%) · "
+            f"top-3 {self.top3}/{self.moves} ({100 * self.top3 / self.moves:.0f}%)"
+        )
+
+
+@dataclass(frozen=True)
+class Surprise:
+    """How surprising the move played at `ply` was: -log2 of its predicted probability."""
+
+    ply: int
+    color: chess.Color
+    bits: float
+
+
+def score(
+    moves: list[chess.Move], dists: dict[int, Dist], upto: int, first: chess.Color
+) -> tuple[dict[chess.Color, SideScore], list[Surprise]]:
+    """Top-1/top-3 counts per side and the surprise of each move among the first `upto`."""
+    counts = {chess.WHITE: [0, 0, 0], chess.BLACK: [0, 0, 0]}
+    surprises: list[Surprise] = []
+    for ply in range(min(upto, len(moves))):
+        dist = dists.get(ply)
+        if not dist:
+            continue
+        color = first if ply % 2 == 0 else not first
+        ranked = [m for m, _ in dist]
+        probs = dict(dist)
+        rank = ranked.index(moves[ply]) if moves[ply] in probs else len(ranked)
+        c = counts[color]
+        c[0] += 1
+        c[1] += rank == 0
+        c[2] += rank < 3
+        p = max(probs.get(moves[ply], 0.0), 1e-9)
+        surprises.append(Surprise(ply, color, -math.log2(p)))
+    return {color: SideScore(*c) for color, c in counts.items()}, surprises
+
+
+def match_player(name: str, players: list[str]) -> str | None:
+    """The known player `name` means: exact, then case-insensitive, then a unique substring."""
+    if name in players:
+        return name
+    low = name.strip().lower()
+    same = [p for p in players if p.lower() == low]
+    if same:
+        return same[0]
+    partial = [p for p in players if len(low) >= 3 and low in p.lower()]
+    return partial[0] if len(partial) == 1 else None
+
+
+class Predictions(QObject):
+    """The model's state and the predictions for the shown line."""
+
+    updated = Signal()  # new distributions arrived or the cache was cleared
+    model_changed = Signal()  # status text or player list changed
+    message = Signal(str)  # one sentence for the status bar
+    _request = Signal(object)  # -> worker.predict (queued onto the worker thread)
+    _load = Signal(object)  # -> worker.load_model
+
+    def __init__(
+        self, game: GameState, worker: PredictionWorker, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.game = game
+        self.worker = worker
+        self.model: ModelInfo | None = None
+        self.status = "No model loaded"
+        self.loading = False
+        self.requests_sent = 0
+        self._cache: dict[int, Dist] = {}
+        self._line: tuple[str, list[chess.Move]] = (game.start_fen, list(game.moves))
+        self._latest = 0
+        self._in_flight: tuple[object, ...] | None = None  # (line + players, plies) of _latest
+        self._request.connect(worker.predict)
+        self._load.connect(worker.load_model)
+        worker.model_loaded.connect(self._on_loaded)
+        worker.model_failed.connect(self._on_failed)
+        worker.predicted.connect(self._on_predicted)
+        worker.failed.connect(self._on_error)
+        game.changed.connect(self._on_game_changed)
+        game.players_changed.connect(self._on_players_changed)
+
+    # --- reading -------------------------------------------------------------------
+    @property
+    def players(self) -> list[str]:
+        return self.model.players if self.model else [POPULATION]
+
+    def dist(self, ply: int) -> Dist | None:
+        """The distribution for the position after `ply` moves, if it has arrived."""
+        return self._cache.get(ply)
+
+    def current(self) -> Dist | None:
+        return self._cache.get(self.game.ply)
+
+    def scores(self) -> tuple[dict[chess.Color, SideScore], list[Surprise]]:
+        g = self.game
+        return score(g.moves, self._cache, g.ply, g.turn_at(0))
+
+    # --- model ---------------------------------------------------------------------
+    def open_model(self, path: str | None) -> None:
+        """Load the model at `path` (None = the shipped base model) on the worker thread."""
+        self.model, self.loading = None, True
+        self.status = "Loading model..."
+        self._forget()
+        self._load.emit(path)
+        self.model_changed.emit()
+
+    def _on_loaded(self, info: ModelInfo) -> None:
+        self.model, self.loading = info, False
+        self.status = f"Model: {info.name} ({len(info.players) - 1} players)"
+        for color in (chess.WHITE, chess.BLACK):
+            wanted = self.game.player(color)
+            found = match_player(wanted, info.players)
+            if found is None:
+                self.message.emit(f"{info.name} does not know {wanted!r}: using the population")
+                found = POPULATION
+            self.game.set_player(color, found)
+        self.model_changed.emit()
+        self._refresh()
+
+    def _on_failed(self, text: str) -> None:
+        self.model, self.loading = None, False
+        self.status = f"No model: {text}"
+        self.model_changed.emit()
+        self.updated.emit()
+
+    # --- predictions ---------------------------------------------------------------
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._latest += 1  # whatever is in flight is stale now
+        self._in_flight = None
+        self.worker.announce(self._latest)
+        self.updated.emit()
+
+    def _on_game_changed(self) -> None:
+        fen, moves = self._line
+        if fen != self.game.start_fen:
+            self._cache.clear()
+        else:
+            keep = common_prefix(moves, self.game.moves)
+            self._cache = {p: d for p, d in self._cache.items() if p <= keep}
+        self._line = (self.game.start_fen, list(self.game.moves))
+        self._refresh()
+        self.updated.emit()
+
+    def _on_players_changed(self) -> None:
+        self._forget()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Ask for every ply of the line not known yet (the newest request replaces older ones)."""
+        if self.model is None:
+            return
+        g = self.game
+        missing = tuple(p for p in range(len(g.moves) + 1) if p not in self._cache)
+        line = (g.start_fen, tuple(g.moves), g.white, g.black)
+        if not missing or (
+            self._in_flight is not None
+            and self._in_flight[0] == line
+            and set(missing) <= set(self._in_flight[1])  # type: ignore[arg-type]
+        ):
+            return  # the request in flight already covers it
+        self._in_flight = (line, missing)
+        self._latest += 1
+        self.worker.announce(self._latest)
+        self.requests_sent += 1
+        self._request.emit(
+            Request(self._latest, g.start_fen, tuple(g.moves), g.white, g.black, missing)
+        )
+
+    def _on_predicted(self, request_id: int, dists: dict[int, Dist]) -> None:
+        if request_id != self._latest or self.model is None:
+            return  # stale: asked before the line, the players or the model changed
+        self._cache.update(dists)
+        self.updated.emit()
+
+    def _on_error(self, request_id: int, text: str) -> None:
+        if request_id == self._latest:
+            self._in_flight = None
+            self.message.emit(text)
