@@ -254,6 +254,23 @@ def _fast_san(board: chess.Board, san: str) -> chess.Move | None:
     return None if board.is_into_check(move) else move
 
 
+def _plain_tokens(turn: chess.Color) -> list[int]:
+    """encode_move for every from/to pair (-1 where no token), indexed from << 6 | to."""
+    table = []
+    for from_sq in chess.SQUARES:
+        for to_sq in chess.SQUARES:
+            try:
+                table.append(encode_move(chess.Move(from_sq, to_sq), turn))
+            except KeyError:
+                table.append(-1)
+    return table
+
+
+#: Token lookup for moves without under-promotion (a list index beats encode_move's dict
+#: of tuples in the per-ply loop); index by colour (False = Black, True = White).
+_PLAIN_TOKENS = (_plain_tokens(chess.BLACK), _plain_tokens(chess.WHITE))
+
+
 class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
     """Collects headers and the mainline (moves, tokens, positions); skips everything else.
 
@@ -301,9 +318,18 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         if not move:
             self.reason = f"null move at ply {len(self.moves) + 1}"
             return
+        turn = board.turn
+        promotion = move.promotion
+        if promotion is None or promotion == chess.QUEEN:
+            token = _PLAIN_TOKENS[turn][move.from_square << 6 | move.to_square]
+        else:
+            token = encode_move(move, turn)
+        if token < 0:  # cannot happen in standard chess; never let it stop a run
+            self.reason = f"unencodable move '{self._san}' at ply {len(self.moves) + 1}"
+            return
         self.moves.append(move)
-        self.tokens.append(encode_move(move, board.turn))
-        flags = 1 if board.turn else 0
+        self.tokens.append(token)
+        flags = 1 if turn else 0
         cr = board.castling_rights
         if cr:
             flags |= (
