@@ -103,7 +103,7 @@ def test_cache_hit_gives_identical_arrays_without_parsing(
     two_files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = load_corpus(two_files, workers=1, progress=False)
-    assert len(list(paths.cache_dir().glob("*.npz"))) == 2
+    assert len(_entries()) == 2
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed although the cache holds every file")
@@ -127,16 +127,40 @@ def test_cache_follows_content_not_path(two_files: Path, tmp_path: Path) -> None
     assert load_corpus(two_files / "a.pgn", workers=1, progress=False).games[0].white == "New"
 
 
+def _entries() -> list[Path]:
+    return sorted(p for p in paths.cache_dir().iterdir() if not p.name.startswith("."))
+
+
 def test_corrupt_cache_entry_is_rebuilt(two_files: Path) -> None:
     first = load_corpus(two_files, workers=1, progress=False)
-    entries = sorted(paths.cache_dir().glob("*.npz"))
-    entries[0].write_bytes(entries[0].read_bytes()[:100])
-    entries[1].write_bytes(b"not a zip file")
+    entries = _entries()
+    positions = entries[0] / "positions.npy"
+    positions.write_bytes(positions.read_bytes()[:100])
+    (entries[1] / "meta.json").write_text("{not json", encoding="utf-8")
     second = load_corpus(two_files, workers=1, progress=False)
     assert second.games == first.games
     assert np.array_equal(second.positions, first.positions)
     assert all(corpus_module._load_entry(e) is not None for e in entries)
-    assert not list(paths.cache_dir().glob(".tmp-*"))
+    assert _entries() == entries
+    assert not [p for p in paths.cache_dir().iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_duplicates_inside_one_file_are_dropped_before_caching(tmp_path: Path) -> None:
+    path = tmp_path / "d.pgn"
+    path.write_bytes(
+        _pgn([("A", "B", "2000.01.01", MOVES[1]), ("C", "D", "2000.01.01", MOVES[1])] * 2)
+        + _pgn([("E", "F", "2000.01.01", MOVES[0])])
+    )
+    for _ in range(2):  # parse, then cache hit
+        corpus = load_corpus(path, workers=1, progress=False)
+        assert corpus.duplicates == 3
+        assert [(g.white, g.number) for g in corpus.games] == [("A", 1), ("E", 5)]
+        assert np.array_equal(corpus.game_tokens(1), encode_game_tokens(MOVES[0]))
+
+
+def encode_game_tokens(moves: str) -> np.ndarray:
+    (game,) = list(pgn.parse_texts("t", [f"{moves} *".encode()]))
+    return encode_game(game.moves)[0]
 
 
 def test_no_cache_writes_nothing(two_files: Path) -> None:

@@ -16,6 +16,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -66,8 +67,7 @@ def _ours(data: bytes) -> int:
 
 def _load(path: Path, cache: Path, workers: int, fresh: bool) -> None:
     if fresh:
-        for entry in cache.glob("*.npz"):
-            entry.unlink()
+        shutil.rmtree(cache, ignore_errors=True)
     corpus_module.load_corpus(path, workers=workers, progress=False)
 
 
