@@ -26,6 +26,9 @@ from chessgru.errors import UserError
 DOMINANCE = 10
 
 _WORD = re.compile(r"[^\W_]+")
+#: Consultation and team games ("Caruana,Fabiano:Green,Lee", "Alekhine/Reilly") name
+#: several people; they never merge into one of them.
+_TEAM_MARKS = (":", "/", "&", ";")
 
 
 def _fold(text: str) -> str:
@@ -40,7 +43,7 @@ def normalise(name: str) -> str:
 
 def _structure(name: str) -> tuple[str, tuple[str, ...]] | None:
     """(surname key, given-name words) of a "Surname, Given" name; None for a handle."""
-    if "," not in name:
+    if "," not in name or any(mark in name for mark in _TEAM_MARKS):
         return None
     surname, given = name.split(",", 1)
     key = normalise(surname)

@@ -80,6 +80,12 @@ def test_handles_merge_only_by_case_and_punctuation() -> None:
     assert groups["DrDrunk"] == {"DrDrunk"}
 
 
+def test_consultation_games_do_not_merge_into_one_player() -> None:
+    groups = _groups({"Caruana,F": 5110, "Caruana,Fabiano:Green,Lee": 1, "Alekhine/Reilly": 4})
+    assert groups["Caruana,F"] == {"Caruana,F"}
+    assert groups["Caruana,Fabiano:Green,Lee"] == {"Caruana,Fabiano:Green,Lee"}
+
+
 def test_no_merge_keeps_every_spelling() -> None:
     mapping, merges = resolve_names(KARPOV, merge=False)
     assert mapping == {k: k for k in KARPOV}
