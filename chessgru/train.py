@@ -148,9 +148,9 @@ def resolve_runtime(config: TrainConfig) -> Runtime:
 def _cpu_has_bf16() -> bool:
     """Whether the CPU computes bf16 natively (AVX512-BF16 or AMX); elsewhere it is emulated.
 
-    Measured here (AVX512-BF16, one thread, default size): bf16 autocast trains 1.24x faster
-    than fp32 (tests/benchmarks/bench_train.py), and on Capablanca's games at hidden 128
-    reaches the same validation loss to 4 digits.
+    Measured here (AVX512-BF16, one thread, default size): bf16 autocast trains 1.2-2.0x
+    faster than fp32 over three runs (tests/benchmarks/bench_train.py), and on Capablanca's
+    games at hidden 128 reaches the same validation loss to 4 digits.
     """
     probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
