@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject
 from chessgru.gui.game import GameState
 from chessgru.gui.main_window import MainWindow
 from chessgru.gui.predictions import Predictions
+from chessgru.gui.qtcompat import protect_singletons
 from chessgru.gui.settings import Settings
 from chessgru.gui.worker import Loader, PredictionWorker, WorkerThread, default_loader
 
@@ -17,6 +18,7 @@ class BoardApp(QObject):
 
     def __init__(self, settings: Settings, loader: Loader = default_loader) -> None:
         super().__init__()
+        protect_singletons()  # before the first signal: PySide6 6.12.0 on Python < 3.12
         self.settings = settings
         self.game = GameState()
         self.game.white = str(settings.get("white"))
