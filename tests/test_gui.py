@@ -472,6 +472,9 @@ def test_pure_helpers() -> None:
     dist = [(e4, 0.6), (d4, 0.3), (nf3, 0.01)]
     assert pick_arrows(dist, 5, 0.05) == [Arrow(e4, 0.6), Arrow(d4, 0.3)]
     assert pick_arrows([(nf3, 0.01)], 5, 0.5) == [Arrow(nf3, 0.01)]  # top move always
+    b8q, b8n, kh1 = (chess.Move.from_uci(u) for u in ("b7b8q", "b7b8n", "g2h1"))
+    merged = pick_arrows([(kh1, 0.3), (b8q, 0.2), (b8n, 0.2)], 5, 0.0)
+    assert merged == [Arrow(b8q, pytest.approx(0.4)), Arrow(kh1, 0.3)]  # one promotion arrow
     scores, surprises = score([d4], {0: dist}, 1, chess.WHITE)
     assert (scores[chess.WHITE].top1, scores[chess.WHITE].top3) == (0, 1)
     assert surprises[0].bits == pytest.approx(1.737, abs=1e-3)

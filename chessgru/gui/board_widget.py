@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 import chess
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -44,8 +44,27 @@ class Arrow:
 
 
 def pick_arrows(dist: list[tuple[chess.Move, float]], k: int, threshold: float) -> list[Arrow]:
-    """The top `k` moves at or above `threshold`; the top move is always drawn."""
-    return [Arrow(m, p) for i, (m, p) in enumerate(dist[: max(1, k)]) if i == 0 or p >= threshold]
+    """The top `k` moves at or above `threshold`; the top move is always drawn.
+
+    The four promotions of one pawn share a path, so they make one arrow with their summed
+    probability (drawn as the likeliest of them).
+    """
+    merged: dict[tuple[int, int], Arrow] = {}
+    for move, prob in dist:
+        key = (move.from_square, move.to_square)
+        seen = merged.get(key)
+        merged[key] = Arrow(move, prob) if seen is None else Arrow(seen.move, seen.prob + prob)
+    ranked = sorted(merged.values(), key=lambda a: -a.prob)[: max(1, k)]
+    return [a for i, a in enumerate(ranked) if i == 0 or a.prob >= threshold]
+
+
+def same_path(a: chess.Move | None, b: chess.Move | None) -> bool:
+    return (
+        a is not None
+        and b is not None
+        and a.from_square == b.from_square
+        and (a.to_square == b.to_square)
+    )
 
 
 def arrow_style(prob: float, square: float) -> tuple[float, float]:
@@ -317,11 +336,11 @@ class BoardWidget(QWidget):
 
     def _paint_arrows(self, p: QPainter, s: int) -> None:
         # Least likely first, so the favourite (and the hovered one) end up on top.
-        ordered = sorted(self._arrows, key=lambda a: (a.move == self._hover, a.prob))
+        ordered = sorted(self._arrows, key=lambda a: (same_path(a.move, self._hover), a.prob))
         font = QFont(self.font())
         font.setBold(True)
         for arrow in ordered:
-            hovered = arrow.move == self._hover
+            hovered = same_path(arrow.move, self._hover)
             width, opacity = arrow_style(arrow.prob, s)
             color = QColor(ARROW_HOVER if hovered else ARROW)
             color.setAlphaF(1.0 if hovered else opacity)
@@ -350,7 +369,8 @@ class BoardWidget(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_promotion(self, p: QPainter, s: int) -> None:
-        p.fillRect(self.rect(), QColor(0, 0, 0, 110))
+        side = 8 * s
+        p.fillRect(QRectF(self._origin(), QSizeF(side, side)), QColor(0, 0, 0, 110))
         color = self._board.turn
         ratio = self.devicePixelRatioF()
         for square, piece_type in self._promotion_squares():

@@ -84,7 +84,9 @@ class MainWindow(QMainWindow):
         side.addWidget(self.pred_title)
         side.addWidget(self.pred_list)
         side.addSpacing(6)
-        side.addWidget(_heading("Live score (was the move played the top-1 / top-3 prediction?)"))
+        score_title = _heading("Live score: was the move played the top-1 / top-3 prediction?")
+        score_title.setWordWrap(True)
+        side.addWidget(score_title)
         for color in (chess.WHITE, chess.BLACK):
             self.score_labels[color].setTextFormat(Qt.TextFormat.RichText)
             side.addWidget(self.score_labels[color])

@@ -18,7 +18,7 @@ class PlayerBar(QWidget):
         super().__init__(parent)
         self.color = color
         self._disc = QLabel()
-        self._disc.setFixedWidth(22)
+        self._disc.setFixedSize(16, 16)
         self.combo = QComboBox()
         self.combo.setEditable(True)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -46,10 +46,9 @@ class PlayerBar(QWidget):
     def set_color(self, color: chess.Color) -> None:
         """Which colour this strip stands for (flipping the board swaps the strips' colours)."""
         self.color = color
-        fill, edge = ("#ffffff", "#555555") if color == chess.WHITE else ("#222222", "#222222")
-        self._disc.setText(
-            f'<span style="font-size:18px; color:{fill}; '
-            f'text-shadow: 0 0 1px {edge}">{"○" if color == chess.WHITE else "●"}</span>'
+        fill = "#ffffff" if color == chess.WHITE else "#222222"
+        self._disc.setStyleSheet(
+            f"QLabel {{ background: {fill}; border: 1px solid #555555; border-radius: 8px; }}"
         )
 
     def set_state(self, players: list[str], current: str, to_move: bool, enabled: bool) -> None:
