@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import gc
+import subprocess
 import sys
 import threading
 import time
@@ -498,3 +499,14 @@ def test_many_signals_do_not_exhaust_singleton_refcounts(make_app) -> None:
         probe.ping.emit(i)
         action.setChecked(i % 2 == 0)
     assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
+
+
+def test_gui_command_checks_files_before_loading_qt(tmp_path: Path) -> None:
+    code = (
+        "import sys; from chessgru.cli import main; "
+        f"rc = main(['gui', '--model', {str(tmp_path / 'none.chessgru')!r}]); "
+        "print(rc, 'PySide6' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["2", "False"]
+    assert "model file not found" in out.stderr
