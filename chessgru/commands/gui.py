@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from chessgru.errors import UserError
+from chessgru.paths import asset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"model file not found: {args.model}")
     if args.pgn and not Path(args.pgn).is_file():
         raise UserError(f"PGN file not found: {args.pgn}")
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from chessgru.gui.app import BoardApp
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("chessgru")
     app.setOrganizationName("chessgru")
+    app.setWindowIcon(QIcon(str(asset("icon.svg"))))
     board = BoardApp(Settings())
     board.set_players(args.white, args.black)
     if args.fen:

@@ -1,0 +1,33 @@
+"""The installed package: entry points and run-time files are found without a checkout path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from chessgru import __version__
+from chessgru.cli import main
+from chessgru.paths import asset, base_model_path
+
+
+def test_icon_is_a_package_asset() -> None:
+    icon = asset("icon.svg")
+    assert icon.is_file()
+    assert "chessgru/assets" in icon.as_posix() or icon.parent.name == "assets"
+
+
+def test_base_model_path_is_none_or_a_file() -> None:
+    path = base_model_path()
+    assert path is None or path.is_file()
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "chessgru", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"chessgru {__version__}"
+
+
+def test_no_command_prints_help_and_exits_2(capsys) -> None:
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().out
