@@ -34,13 +34,15 @@ SAMPLE = (
 )
 
 
-def _median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    times = []
+def _median_seconds(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median seconds of each function; runs are interleaved so load spikes hit all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _first_games(path: Path, n: int) -> bytes:
@@ -87,10 +89,11 @@ def main() -> int:
     plies = sum(len(g.tokens) for g in pgn.parse_texts("b", pgn.split_games(io.BytesIO(data))))
     results: dict[str, float] = {"games": games, "plies_per_game": plies / games}
 
-    results["python_chess_games_s"] = games / _median_seconds(
-        lambda: _python_chess(text), args.repeats
+    readers = _median_seconds(
+        {"python_chess": lambda: _python_chess(text), "reader": lambda: _ours(data)}, args.repeats
     )
-    results["reader_games_s"] = games / _median_seconds(lambda: _ours(data), args.repeats)
+    results["python_chess_games_s"] = games / readers["python_chess"]
+    results["reader_games_s"] = games / readers["reader"]
     results["reader_vs_python_chess"] = results["reader_games_s"] / results["python_chess_games_s"]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,12 +101,17 @@ def main() -> int:
         path.write_bytes(data)
         cache = Path(tmp) / "cache"
         os.environ["CHESSGRU_CACHE"] = str(cache)
-        for workers in (1, 2):
-            seconds = _median_seconds(lambda w=workers: _load(path, cache, w, True), args.repeats)
-            results[f"load_corpus_{workers}w_games_s"] = games / seconds
-        _load(path, cache, 1, True)
-        hit = _median_seconds(lambda: _load(path, cache, 1, False), args.repeats)
-        results["cache_hit_games_s"] = games / hit
+        loads = _median_seconds(
+            {
+                "1w": lambda: _load(path, cache, 1, True),
+                "2w": lambda: _load(path, cache, 2, True),
+                "hit": lambda: _load(path, cache, 1, False),  # the 2w run just cached it
+            },
+            args.repeats,
+        )
+    for name in ("1w", "2w"):
+        results[f"load_corpus_{name}_games_s"] = games / loads[name]
+    results["cache_hit_games_s"] = games / loads["hit"]
     results["scaling_2w_vs_1w"] = (
         results["load_corpus_2w_games_s"] / results["load_corpus_1w_games_s"]
     )
