@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -103,6 +105,16 @@ def test_write_is_atomic(tmp_path: Path, saved: Path, model: ChessGRU, monkeypat
         save_bundle(saved, model, PLAYERS)
     assert saved.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [saved.name]
+
+
+def test_saved_file_gets_the_umask_permissions(tmp_path: Path, model: ChessGRU) -> None:
+    # A model file is meant to be shared: not mkstemp's private 0600.
+    old = os.umask(0o022)
+    try:
+        save_bundle(tmp_path / "m.chessgru", model, PLAYERS)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.chessgru").stat().st_mode) == 0o644
 
 
 def test_added_players_survive_a_round_trip(tmp_path: Path, model: ChessGRU) -> None:
