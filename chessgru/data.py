@@ -270,9 +270,10 @@ class Plan:
 
     def fingerprint(self, config: TrainConfig, model_config: ModelConfig) -> str:
         """Hash of the games, players and settings; a checkpoint must match it to resume."""
-        return fingerprint(
-            self.train, self.val, self.players, config.resume_key(), model_config.to_dict()
-        )
+        # ModelConfig had player_dropout (always 0.0 in training) when earlier checkpoints
+        # were hashed; keeping it in the hash lets them still resume.
+        model = {**model_config.to_dict(), "player_dropout": 0.0}
+        return fingerprint(self.train, self.val, self.players, config.resume_key(), model)
 
 
 def make_plan(corpus: CorpusLike, config: TrainConfig, known: Sequence[str] = ()) -> Plan:

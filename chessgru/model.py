@@ -49,9 +49,6 @@ class ModelConfig:
     cond_dim: int = 16  # rating-bucket and speed embeddings (each)
     board_input: bool = True  # feed the position to the GRU and the head
     dropout: float = 0.1
-    # Training only: the chance that a game's players are shown as the population, so
-    # row 0 keeps learning "anyone" and new players start from a useful embedding.
-    player_dropout: float = 0.1
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (the model file's ``model_config``)."""
@@ -60,6 +57,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error, missing ones take defaults."""
+        data = {k: v for k, v in data.items() if k not in _RETIRED}
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
@@ -68,6 +66,11 @@ class ModelConfig:
             if f.name in data and not _same_kind(data[f.name], f.default):
                 raise ValueError(f"model setting {f.name} = {data[f.name]!r} has the wrong type")
         return cls(**data)
+
+
+#: Settings of older model files that no longer change the network; read and ignored.
+#: player_dropout: the trainer drops players itself, per side (files wrote 0.0).
+_RETIRED = frozenset({"player_dropout"})
 
 
 def _same_kind(value: Any, default: Any) -> bool:
@@ -164,12 +167,8 @@ class ChessGRU(nn.Module):
 
     def _context(self, positions: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """Per-ply features shared by the GRU input and the head: board + who moves."""
-        players = cond[..., 0]
-        if self.training and self.config.player_dropout > 0:
-            drop = torch.rand(players.shape[0], 1, device=players.device)
-            players = players.masked_fill(drop < self.config.player_dropout, 0)
         parts = [
-            self.player_emb(players),
+            self.player_emb(cond[..., 0]),
             self.elo_emb(cond[..., 1]),
             self.speed_emb(cond[..., 2]),
         ]

@@ -412,11 +412,8 @@ def _build_model(config: TrainConfig, model_config: ModelConfig, players: list[s
     if config.from_model:
         model = build_model(load_bundle(config.from_model))
         model.add_players(len(players) - model.config.n_players)
-    else:
-        model = ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
-    # Player dropout is the trainer's (per side, the same on every rank and after resume).
-    model.config = dataclasses.replace(model.config, player_dropout=0.0)
-    return model
+        return model
+    return ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
 
 
 def fit(
