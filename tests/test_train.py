@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from chessgru import data, encoding, train
-from chessgru.cli import main
+from chessgru.cli import build_parser, main
 from chessgru.errors import UserError
 
 TINY = ["--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu"]
@@ -235,6 +235,17 @@ def test_bad_options_exit_2(
     assert main(["train", str(morphy30), "--out", str(out), *TINY, *extra]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_player_options_take_one_name_each_and_leave_the_pgn_alone() -> None:
+    parser = build_parser()
+    argv = ["train", "--players", "Doe, John", "games.pgn", "--player", "Roe, Jane"]
+    args = parser.parse_args([*argv, "--holdout-players", "Doe, John", "-o", "m.chessgru"])
+    assert args.pgn == ["games.pgn"]
+    assert args.players == ["Doe, John", "Roe, Jane"]
+    assert args.holdout_players == ["Doe, John"]
+    args = parser.parse_args(["evaluate", "--players", "Tal, Mihail", "games.pgn"])
+    assert args.pgn == ["games.pgn"] and args.players == ["Tal, Mihail"]
 
 
 def test_missing_and_empty_pgn_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

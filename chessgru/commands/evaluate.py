@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from chessgru.commands.common import add_name_options, add_player_option, aliases
 from chessgru.errors import UserError
 from chessgru.names import normalise
 
@@ -25,11 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model = parser.add_mutually_exclusive_group()
     model.add_argument("--model", help="model file (default: the shipped base model)")
     model.add_argument("--no-model", action="store_true", help="score only the baselines, no model")
-    parser.add_argument(
-        "--player",
-        action="append",
-        metavar="NAME",
-        help="player to evaluate (repeatable; default: everyone with --min-games games)",
+    add_player_option(
+        parser, "player", "player to evaluate (default: everyone with --min-games games)"
     )
     parser.add_argument("--test-fraction", type=float, default=0.2, metavar="F")
     parser.add_argument(
@@ -50,16 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="score the engine on a fixed-seed sample of N moves per player (it is slow)",
     )
-    parser.add_argument(
-        "--alias",
-        action="append",
-        default=[],
-        metavar="NAME=CANONICAL",
-        help="treat NAME as the same player as CANONICAL (repeatable)",
-    )
-    parser.add_argument(
-        "--no-merge", action="store_true", help="do not merge spellings of player names"
-    )
+    add_name_options(parser)
     parser.add_argument("--device", default=None, help="torch device for the model (default: auto)")
 
 
@@ -137,12 +126,11 @@ def run(args: argparse.Namespace) -> int:
     from chessgru import evaluate as ev
     from chessgru.baselines import EngineBaseline
     from chessgru.corpus import load_corpus
-    from chessgru.names import parse_aliases
 
     _check(args)
     predictor = _load_predictor(args)
-    corpus = load_corpus(args.pgn, aliases=parse_aliases(args.alias), merge_names=not args.no_merge)
-    players = choose_players(corpus, args.player, args.min_games)
+    corpus = load_corpus(args.pgn, aliases=aliases(args), merge_names=not args.no_merge)
+    players = choose_players(corpus, args.players, args.min_games)
     engine = EngineBaseline(args.engine, args.engine_depth) if args.engine else None
     try:
         report = ev.evaluate(

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from chessgru.commands.common import add_name_options, aliases
 from chessgru.errors import UserError
 
 
@@ -29,17 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="list every skipped game with its file, number and reason",
     )
-    parser.add_argument(
-        "--alias",
-        action="append",
-        default=[],
-        metavar="NAME=CANONICAL",
-        help="count NAME as CANONICAL (repeatable)",
-    )
-    parser.add_argument("--aliases", metavar="FILE", help="file of NAME = CANONICAL lines")
-    parser.add_argument(
-        "--no-merge", action="store_true", help="do not merge spellings of the same name"
-    )
+    add_name_options(parser)
     parser.add_argument(
         "--min-games",
         type=int,
@@ -56,13 +47,10 @@ def run(args: argparse.Namespace) -> int:
     """Run `chessgru players`."""
     if len(args.paths) == 1 and args.paths[0].lower().endswith(".chessgru"):
         return _model_players(Path(args.paths[0]), args)
-    from chessgru import names
     from chessgru.corpus import load_corpus
 
-    aliases = names.read_aliases(args.aliases) if args.aliases else {}
-    aliases.update(names.parse_aliases(args.alias))
     corpus = load_corpus(
-        args.paths, aliases=aliases, merge_names=not args.no_merge, workers=args.workers
+        args.paths, aliases=aliases(args), merge_names=not args.no_merge, workers=args.workers
     )
     counts = corpus.player_games()
     players = [(n, c) for n, c in counts.most_common() if c >= args.min_games]

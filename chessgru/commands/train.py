@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chessgru.commands.common import add_name_options, add_player_option, aliases
 from chessgru.errors import UserError
 
 
@@ -23,13 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="model file to write (e.g. me.chessgru)",
     )
     who = parser.add_argument_group("players")
-    who.add_argument(
-        "--players",
-        nargs="+",
-        metavar="NAME",
-        default=[],
-        help="only these players get their own embedding (default: everyone "
-        "with --min-games games)",
+    add_player_option(
+        who,
+        "player",
+        "only these players get their own embedding (default: everyone with --min-games games)",
     )
     who.add_argument(
         "--min-games",
@@ -37,16 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="games a player needs for their own embedding (default 10)",
     )
-    who.add_argument(
-        "--alias",
-        action="append",
-        default=[],
-        metavar="A=B",
-        help="treat player name A as B (repeatable)",
-    )
-    who.add_argument(
-        "--no-merge", action="store_true", help="do not merge spellings of the same name"
-    )
+    add_name_options(who)
     run = parser.add_argument_group("training")
     run.add_argument("--epochs", type=int, metavar="N", help="passes over the games (default 10)")
     run.add_argument(
@@ -77,13 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leave out each named player's newest FRACTION of games "
         "(the evaluation protocol's test games)",
     )
-    run.add_argument(
-        "--holdout-players",
-        nargs="+",
-        default=[],
-        metavar="NAME",
-        help="hold out only these players' newest games",
-    )
+    add_player_option(run, "holdout-player", "hold out only these players' newest games")
     run.add_argument(
         "--from",
         dest="from_model",
@@ -166,7 +149,7 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
     _check(args)
-    from chessgru import names, train
+    from chessgru import train
     from chessgru.model import ModelConfig
 
     config = train.TrainConfig(
@@ -191,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             checkpoint=checkpoint,
             resume=args.resume,
-            aliases=names.parse_aliases(args.alias),
+            aliases=aliases(args),
             merge_names=not args.no_merge,
             log_file=log_file,
         )
