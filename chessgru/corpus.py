@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +41,9 @@ BATCH_GAMES = 500
 #: Below this much PGN to parse, parsing stays in this process.
 SMALL_INPUT_BYTES = 1 << 20
 _CACHE_FORMAT = 2
+#: A ``.tmp-`` folder in the cache older than this was left by a killed run (a live
+#: write of even the biggest file takes well under a minute).
+STALE_TMP_SECONDS = 3600
 
 
 @dataclass
@@ -210,8 +214,8 @@ _ARRAYS = ("offsets", "tokens", "positions")
 def _save_entry(path: Path, data: _FileData) -> None:
     """Write a folder of .npy files and meta.json, then rename it into place.
 
-    The rename is atomic, so a killed run leaves at most a ``.tmp-`` folder, never a
-    half-written entry. Plain .npy files (not .npz) load at disk speed: no zip, no CRC.
+    The rename is atomic, so a killed run leaves at most a ``.tmp-`` folder (a later load
+    removes it), never a half-written entry. Plain .npy files (not .npz) load at disk speed: no zip, no CRC.
     """
     meta = {"games": data.games, "skipped": data.skipped, "duplicates": data.duplicates}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,6 +232,15 @@ def _save_entry(path: Path, data: _FileData) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _remove_stale_tmp(cache: Path) -> None:
+    """Delete ``.tmp-`` folders of runs killed while writing an entry (see _save_entry)."""
+    cutoff = time.time() - STALE_TMP_SECONDS
+    with contextlib.suppress(OSError):  # a missing or unreadable cache has nothing to clean
+        for tmp in cache.glob(".tmp-*"):
+            if tmp.stat().st_mtime < cutoff:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load_entry(path: Path) -> _FileData | None:
@@ -388,6 +401,8 @@ def load_corpus(
     """
     files = pgn.find_pgn_files([paths] if isinstance(paths, str | Path) else paths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    if use_cache:
+        _remove_stale_tmp(chessgru_paths.cache_dir())
     loaded: dict[Path, _FileData] = {}
     todo: list[tuple[Path, Path]] = []
     for path in files:

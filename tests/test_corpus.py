@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +145,19 @@ def test_corrupt_cache_entry_is_rebuilt(two_files: Path) -> None:
     assert all(corpus_module._load_entry(e) is not None for e in entries)
     assert _entries() == entries
     assert not [p for p in paths.cache_dir().iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_stale_tmp_folders_of_killed_runs_are_removed(two_files: Path) -> None:
+    cache = paths.cache_dir()
+    old, fresh = cache / ".tmp-killed", cache / ".tmp-writing"
+    for folder in (old, fresh):
+        folder.mkdir(parents=True)
+        (folder / "tokens.npy").write_bytes(b"half")
+    hours_ago = time.time() - 2 * corpus_module.STALE_TMP_SECONDS
+    os.utime(old, (hours_ago, hours_ago))
+    load_corpus(two_files, workers=1, progress=False)
+    assert not old.exists()
+    assert fresh.exists()  # may belong to a run writing right now
 
 
 def test_duplicates_inside_one_file_are_dropped_before_caching(tmp_path: Path) -> None:
