@@ -215,7 +215,8 @@ def _save_entry(path: Path, data: _FileData) -> None:
     """Write a folder of .npy files and meta.json, then rename it into place.
 
     The rename is atomic, so a killed run leaves at most a ``.tmp-`` folder (a later load
-    removes it), never a half-written entry. Plain .npy files (not .npz) load at disk speed: no zip, no CRC.
+    removes it), never a half-written entry. Plain .npy files (not .npz) load at disk
+    speed: no zip, no CRC.
     """
     meta = {"games": data.games, "skipped": data.skipped, "duplicates": data.duplicates}
     path.parent.mkdir(parents=True, exist_ok=True)
