@@ -337,14 +337,21 @@ def _game_key(data: _FileData, i: int) -> tuple[str, bytes]:
     return data.games[i][4], data.tokens[data.offsets[i] : data.offsets[i + 1]].tobytes()
 
 
-def _drop_duplicates_within(data: _FileData) -> _FileData:
-    """Drop a file's own repeated games before caching, so loading it alone never copies."""
-    seen: set[tuple[str, bytes]] = set()
+def _first_seen(data: _FileData, seen: set[tuple[str, bytes]]) -> np.ndarray:
+    """A bool per game: False for a game whose key is in ``seen``; adds the new keys."""
     keep = np.ones(len(data.games), dtype=bool)
     for i in range(len(data.games)):
         key = _game_key(data, i)
-        keep[i] = key not in seen
-        seen.add(key)
+        if key in seen:
+            keep[i] = False
+        else:
+            seen.add(key)
+    return keep
+
+
+def _drop_duplicates_within(data: _FileData) -> _FileData:
+    """Drop a file's own repeated games before caching, so loading it alone never copies."""
+    keep = _first_seen(data, set())
     if keep.all():
         return data
     tokens, positions, offsets = _select(data, keep)
@@ -355,11 +362,7 @@ def _drop_duplicates_within(data: _FileData) -> _FileData:
 
 def _select(data: _FileData, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ply arrays and offsets of the games where ``keep`` (bool per game) is True."""
-    lengths = np.diff(data.offsets)
-    plies = np.repeat(keep, lengths)
-    offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
-    np.cumsum(lengths[keep], out=offsets[1:])
-    return data.tokens[plies], data.positions[plies], offsets
+    return _gather(data.offsets, data.tokens, data.positions, np.flatnonzero(keep))
 
 
 # ----------------------------------------------------------------------------- corpus
@@ -373,13 +376,7 @@ def _dedupe(datas: list[tuple[str, _FileData]]) -> tuple[list[np.ndarray], int]:
     keeps: list[np.ndarray] = []
     duplicates = 0
     for _, data in datas:
-        keep = np.ones(len(data.games), dtype=bool)
-        for i in range(len(data.games)):
-            key = _game_key(data, i)
-            if key in seen:
-                keep[i] = False
-            else:
-                seen.add(key)
+        keep = _first_seen(data, seen)
         duplicates += data.duplicates + int(len(keep) - keep.sum())
         keeps.append(keep)
     return keeps, duplicates
