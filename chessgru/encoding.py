@@ -108,20 +108,22 @@ def position_words(board: chess.Board) -> tuple[int, ...]:
     """The position before a move as nine 64-bit words, in White's frame.
 
     ``(pawns, knights, bishops, rooks, queens, kings, white, black, flags)``; the model
-    turns them into planes seen from the mover's side. Cheap: attribute reads only.
+    turns them into planes seen from the mover's side. Cheap: attribute reads only (the
+    PGN reader calls it for every ply it reads).
     """
     flags = FLAG_WHITE_TO_MOVE if board.turn == chess.WHITE else 0
     cr = board.castling_rights
-    if cr & chess.BB_H1:
-        flags |= FLAG_WHITE_OO
-    if cr & chess.BB_A1:
-        flags |= FLAG_WHITE_OOO
-    if cr & chess.BB_H8:
-        flags |= FLAG_BLACK_OO
-    if cr & chess.BB_A8:
-        flags |= FLAG_BLACK_OOO
-    if board.ep_square is not None and board.has_legal_en_passant():
-        flags |= (chess.square_file(board.ep_square) + 1) << FLAG_EP_SHIFT
+    if cr:  # most positions of a game have no castling rights left
+        flags |= (
+            (FLAG_WHITE_OO if cr & chess.BB_H1 else 0)
+            | (FLAG_WHITE_OOO if cr & chess.BB_A1 else 0)
+            | (FLAG_BLACK_OO if cr & chess.BB_H8 else 0)
+            | (FLAG_BLACK_OOO if cr & chess.BB_A8 else 0)
+        )
+    ep = board.ep_square
+    if ep is not None and board.has_legal_en_passant():
+        flags |= ((ep & 7) + 1) << FLAG_EP_SHIFT
+    occupied = board.occupied_co
     return (
         board.pawns,
         board.knights,
@@ -129,8 +131,8 @@ def position_words(board: chess.Board) -> tuple[int, ...]:
         board.rooks,
         board.queens,
         board.kings,
-        board.occupied_co[chess.WHITE],
-        board.occupied_co[chess.BLACK],
+        occupied[chess.WHITE],
+        occupied[chess.BLACK],
         flags,
     )
 

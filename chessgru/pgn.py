@@ -26,7 +26,7 @@ from typing import BinaryIO
 import chess
 import chess.pgn
 
-from chessgru.encoding import encode_move
+from chessgru.encoding import encode_move, position_words
 from chessgru.errors import UserError
 
 #: Bump when the reader's output for the same bytes changes (invalidates corpus caches).
@@ -329,32 +329,7 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
             return
         self.moves.append(move)
         self.tokens.append(token)
-        flags = 1 if turn else 0
-        cr = board.castling_rights
-        if cr:
-            flags |= (
-                (2 if cr & chess.BB_H1 else 0)
-                | (4 if cr & chess.BB_A1 else 0)
-                | (8 if cr & chess.BB_H8 else 0)
-                | (16 if cr & chess.BB_A8 else 0)
-            )
-        ep = board.ep_square
-        if ep is not None and board.has_legal_en_passant():
-            flags |= ((ep & 7) + 1) << 5
-        occ = board.occupied_co
-        self.words.extend(
-            (
-                board.pawns,
-                board.knights,
-                board.bishops,
-                board.rooks,
-                board.queens,
-                board.kings,
-                occ[True],
-                occ[False],
-                flags,
-            )
-        )
+        self.words.extend(position_words(board))
 
     def handle_error(self, error: Exception) -> None:
         if self.reason is None:
