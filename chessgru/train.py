@@ -34,12 +34,10 @@ import torch.nn.functional as F
 from chessgru import checkpoint as ckpt
 from chessgru import data, train_report
 from chessgru.bundle import build_model, load_bundle, save_bundle
-from chessgru.corpus import load_corpus
+from chessgru.corpus import Corpus, load_corpus
 from chessgru.errors import UserError
 from chessgru.model import ChessGRU, ModelConfig
 from chessgru.progress import progress_bar
-
-CHECKPOINT_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -392,11 +390,20 @@ def default_checkpoint(out: Path, directory: Path | None = None) -> Path:
     return (directory / name) if directory else out.with_name(name)
 
 
-def _load(paths: Sequence[str | Path], rt: Runtime, **kwargs: Any) -> Any:
+def _load(
+    paths: Sequence[str | Path],
+    rt: Runtime,
+    *,
+    aliases: dict[str, str] | None,
+    merge_names: bool,
+    progress: bool,
+) -> Corpus:
     """The corpus; under DDP rank 0 fills the cache first and the others read it."""
     if rt.world > 1 and not rt.main:
         dist.barrier()
-    corpus = load_corpus(paths, progress=kwargs.pop("progress") and rt.main, **kwargs)
+    corpus = load_corpus(
+        paths, aliases=aliases, merge_names=merge_names, progress=progress and rt.main
+    )
     if rt.world > 1 and rt.main:
         dist.barrier()
     if not corpus.games:
@@ -463,7 +470,7 @@ def fit(
         tally = train_report.legal_accuracy(
             model, plan, rt.device, config.eval_positions, config.batch_tokens
         )
-        entries = train_report.player_entries(plan, getattr(corpus, "merges", []))
+        entries = train_report.player_entries(plan, corpus.merges)
         figures = train_report.metrics(val_loss, tally, plan.players, state.history)
         save_bundle(
             out,

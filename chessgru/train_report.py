@@ -19,9 +19,11 @@ import numpy as np
 import torch
 
 from chessgru import data, encoding
+from chessgru.corpus import Corpus
+from chessgru.names import Merge
 
 
-def _scored_games(plan: Any, limit: int) -> np.ndarray:
+def _scored_games(plan: data.Plan, limit: int) -> np.ndarray:
     """The first validation games whose plies add up to about ``limit``."""
     if limit <= 0 or len(plan.val) == 0:
         return plan.val[:0]
@@ -39,7 +41,7 @@ def _rank_of_target(logits: np.ndarray, board: chess.Board, target: int) -> tupl
 
 @torch.no_grad()
 def legal_accuracy(
-    model: torch.nn.Module, plan: Any, device: torch.device, limit: int, batch_tokens: int
+    model: torch.nn.Module, plan: data.Plan, device: torch.device, limit: int, batch_tokens: int
 ) -> dict[int, list[int]]:
     """Per player row: ``[positions, top-1 hits, top-3 hits]`` over validation plies."""
     model.eval()
@@ -62,7 +64,7 @@ def legal_accuracy(
     return dict(tally)
 
 
-def player_entries(plan: Any, merges: Sequence[Any]) -> list[dict[str, Any]]:
+def player_entries(plan: data.Plan, merges: Sequence[Merge]) -> list[dict[str, Any]]:
     """The model file's ``players``: name, spellings merged into it, training games and moves."""
     games = np.zeros(len(plan.players), dtype=np.int64)
     moves = np.zeros(len(plan.players), dtype=np.int64)
@@ -89,17 +91,16 @@ def player_entries(plan: Any, merges: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def data_summary(corpus: Any, plan: Any) -> dict[str, Any]:
+def data_summary(corpus: Corpus, plan: data.Plan) -> dict[str, Any]:
     """The model file's ``data``: where the games came from and how they were used."""
     return {
         "files": sorted({g.source for g in corpus.games}),
         "games": len(corpus.games),
         "plies": len(corpus.tokens),
-        "skipped": len(getattr(corpus, "skipped", [])),
-        "duplicates": int(getattr(corpus, "duplicates", 0)),
+        "skipped": len(corpus.skipped),
+        "duplicates": corpus.duplicates,
         "merges": [
-            {"canonical": m.canonical, "spellings": dict(m.spellings)}
-            for m in getattr(corpus, "merges", [])
+            {"canonical": m.canonical, "spellings": dict(m.spellings)} for m in corpus.merges
         ],
         "train_games": len(plan.train),
         "val_games": len(plan.val),
