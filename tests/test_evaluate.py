@@ -16,12 +16,8 @@ from chessgru.cli import main
 from chessgru.commands.evaluate import choose_players, resolve_player
 from chessgru.corpus import load_corpus
 from chessgru.errors import UserError
-from chessgru.evaluate import (
-    _binned,
-    evaluate,
-    format_report,
-    plot_report,
-)
+from chessgru.evaluate import evaluate
+from chessgru.evaluate_report import _binned, format_report, plot_report
 from chessgru.model import ChessGRU, ModelConfig
 
 STOCKFISH = shutil.which("stockfish") or shutil.which("/usr/games/stockfish")

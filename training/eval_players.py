@@ -23,7 +23,8 @@ from pathlib import Path
 from chessgru.baselines import EngineBaseline
 from chessgru.commands.evaluate import resolve_player
 from chessgru.corpus import load_corpus
-from chessgru.evaluate import KS, evaluate, plot_report
+from chessgru.evaluate import KS, evaluate
+from chessgru.evaluate_report import plot_report
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
 PLAYERS = ["Tal, Mihail", "Carlsen,M", "Kasparov, Gary", "cmrade", "falc0nfeast"]

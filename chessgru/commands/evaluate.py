@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
     from chessgru import evaluate as ev
     from chessgru.baselines import EngineBaseline
     from chessgru.corpus import load_corpus
+    from chessgru.evaluate_report import format_report, plot_report
 
     _check(args)
     predictor = _load_predictor(args)
@@ -151,10 +152,10 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"Cannot write {args.report}: {exc.strerror or exc}.") from exc
     if args.plot:
-        ev.plot_report(report, args.plot)
+        plot_report(report, args.plot)
     if args.json:
         json.dump(report, sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(ev.format_report(report))
+        sys.stdout.write(format_report(report))
     return 0
