@@ -67,15 +67,10 @@ def _player_plies(corpus: Any, player: str, games: Sequence[int]) -> np.ndarray:
     """Corpus ply indices in ``games`` where ``player`` is the side to move."""
     plies = _ply_ranges(corpus.offsets, games)
     white_to_move = (corpus.positions[plies, 8] & np.uint64(FLAG_WHITE_TO_MOVE)) != 0
-    lengths = np.diff(corpus.offsets)[list(games)] if len(games) else np.zeros(0, np.int64)
-    plays_white = np.repeat(
-        np.array([corpus.games[g].white == player for g in games], bool), lengths
-    )
-    plays_black = np.repeat(
-        np.array([corpus.games[g].black == player for g in games], bool), lengths
-    )
-    mine = (white_to_move & plays_white) | (~white_to_move & plays_black)
-    return plies[mine]
+    sides = [(corpus.games[g].white == player, corpus.games[g].black == player) for g in games]
+    lengths = np.diff(corpus.offsets)[np.asarray(games, dtype=np.int64)]
+    plays = np.repeat(np.array(sides, dtype=bool).reshape(-1, 2), lengths, axis=0)
+    return plies[np.where(white_to_move, plays[:, 0], plays[:, 1])]
 
 
 @dataclass
