@@ -178,3 +178,17 @@ def read_aliases(path: str | Path) -> dict[str, str]:
         return parse_aliases(lines)
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from exc
+
+
+def surname_matches(name: str, known: Iterable[str]) -> list[str]:
+    """Known names whose surname is ``name`` ("Tal" -> ["Tal, Mihail"]), for typed names.
+
+    Only for what a person types: a PGN header "Tal" must not silently become Tal, Mihail.
+    """
+    key = normalise(name)
+    return sorted(k for k in known if key and normalise(k.split(",")[0]) == key)
+
+
+def quoted(names: Iterable[str]) -> str:
+    """Names listed for a message; quoted because names themselves contain commas."""
+    return ", ".join(f"'{n}'" for n in names)

@@ -24,7 +24,7 @@ from chessgru import encoding, paths
 from chessgru.bundle import Bundle, build_model, load_bundle
 from chessgru.errors import UserError
 from chessgru.model import BOS, ChessGRU
-from chessgru.names import normalise
+from chessgru.names import normalise, quoted, surname_matches
 
 #: Ranked (move, probability) pairs of the player to move, most likely first.
 Prediction = list[tuple[chess.Move, float]]
@@ -122,9 +122,16 @@ class Predictor:
         index = self.find_player(name)
         if index is not None:
             return index
+        by_surname = surname_matches(name, self.players[1:])
+        if len(by_surname) == 1:
+            return self._exact[by_surname[0]]
+        if by_surname:
+            raise UserError(
+                f"'{name}' could be any of {quoted(by_surname[:6])}; give the full name."
+            )
         near = self._nearest(name)
         known = len(self.player_entries) - 1
-        hint = f"nearest known: {', '.join(near)}" if near else f"it knows {known} players"
+        hint = f"nearest known: {quoted(near)}" if near else f"it knows {known} players"
         raise UserError(
             f"the model does not know the player '{name}' ({hint}); "
             f"use '{POPULATION}' for the population model."

@@ -147,7 +147,7 @@ def test_cli_table_and_errors(pgn, capsys):
     out = capsys.readouterr().out
     assert "Alice: 5 games (4 train, 1 test)" in out and "opening tree" in out
     assert main(["evaluate", "--no-model", str(pgn), "--player", "Alicia"]) == 2
-    assert "nearest: Alice" in capsys.readouterr().err
+    assert "nearest: 'Alice'" in capsys.readouterr().err
     assert main(["evaluate", "--no-model", str(pgn), "--test-fraction", "1.5"]) == 2
 
 

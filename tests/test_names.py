@@ -125,3 +125,13 @@ def test_real_spellings_from_the_masters_files(shared_pgn: Path) -> None:
     assert counts["Carlsen,M"] == 1423  # his one game against his father included
     assert counts["Carlsen,H"] == 1
     assert "Carlsen,Magnus" not in counts
+
+
+def test_surname_matches_only_the_surname() -> None:
+    from chessgru.names import surname_matches
+
+    known = ["Tal, Mihail", "Talbot, Jim", "Carlsen,M", "Carlsen,H", "cmrade"]
+    assert surname_matches("tal", known) == ["Tal, Mihail"]
+    assert surname_matches("Carlsen", known) == ["Carlsen,H", "Carlsen,M"]
+    assert surname_matches("CMRADE", known) == ["cmrade"]
+    assert surname_matches("", known) == []

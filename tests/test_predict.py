@@ -181,6 +181,8 @@ def test_illegal_moves_are_refused(predictor: Predictor) -> None:
         ("drdrunkenstein", 1),
         ("KARPOV,AN", 2),
         ("Karpov Anatoly", 2),
+        ("karpov", 2),  # a unique surname, as people type it
+        ("Tal", 3),
         (3, 3),
     ],
 )
@@ -189,7 +191,7 @@ def test_resolve_player(predictor: Predictor, name: str | int, row: int) -> None
 
 
 def test_unknown_player_names_the_nearest(predictor: Predictor) -> None:
-    with pytest.raises(UserError, match=r"'Karpow'.*nearest known: Karpov, Anatoly") as err:
+    with pytest.raises(UserError, match=r"'Karpow'.*nearest known: 'Karpov, Anatoly'") as err:
         predictor.resolve_player("Karpow")
     assert "population" in str(err.value)
     with pytest.raises(UserError, match="knows 3 players"):

@@ -17,7 +17,7 @@ from typing import Any
 
 from chessgru.commands.common import add_name_options, add_player_option, aliases
 from chessgru.errors import UserError
-from chessgru.names import normalise
+from chessgru.names import normalise, quoted, surname_matches
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,15 +65,15 @@ def resolve_player(corpus: Any, name: str) -> str:
     spellings.update({normalise(c): c for c in counts})
     if key in spellings and spellings[key] in counts:
         return spellings[key]
-    by_surname = sorted(c for c in counts if key and normalise(c.split(",")[0]) == key)
+    by_surname = surname_matches(name, counts)
     if len(by_surname) == 1:
         return by_surname[0]
     if by_surname:
-        listed = ", ".join(f"{c} ({counts[c]} games)" for c in by_surname[:6])
+        listed = ", ".join(f"'{c}' ({counts[c]} games)" for c in by_surname[:6])
         raise UserError(f"'{name}' could be any of: {listed}; give the full name.")
     folded = {normalise(c): c for c in counts}
     near = [folded[k] for k in difflib.get_close_matches(key, folded, n=5, cutoff=0.6)]
-    hint = f"nearest: {', '.join(near)}" if near else f"the files have {len(counts)} players"
+    hint = f"nearest: {quoted(near)}" if near else f"the files have {len(counts)} players"
     raise UserError(f"No player '{name}' in these games ({hint}).")
 
 
