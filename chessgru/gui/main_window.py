@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         self.pred_title = _heading("Predictions")
         self.pred_list = PredictionList(settings.top_k)
         self.score_labels = {c: QLabel() for c in (chess.WHITE, chess.BLACK)}
+        for label in self.score_labels.values():
+            label.setWordWrap(True)  # long player names must not push the figures off-screen
         self.chart = SurpriseChart()
         self.moves = MoveList()
         self.model_label = QLabel()
