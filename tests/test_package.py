@@ -31,3 +31,20 @@ def test_python_dash_m_runs_the_cli() -> None:
 def test_no_command_prints_help_and_exits_2(capsys) -> None:
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
+
+
+def test_shipped_base_model_predicts_for_masters_and_anyone() -> None:
+    import chess
+
+    from chessgru.predict import Predictor
+
+    assert base_model_path() is not None, "assets/base.chessgru is part of the package"
+    predictor = Predictor.load()  # the default everywhere: no --model needed
+    assert predictor.resolve_player("Tal") == predictor.resolve_player("Tal, Mihail")
+    predictor.set_player(chess.WHITE, "Capablanca, Jose Raul")
+    predictor.set_player(chess.BLACK, "population")
+    for uci in ("e2e4", "e7e5", "g1f3"):
+        top = predictor.top(5)
+        assert all(predictor.board.is_legal(move) for move, _ in top)
+        assert abs(sum(p for _, p in predictor.top(None)) - 1) < 1e-4
+        predictor.push(chess.Move.from_uci(uci))
