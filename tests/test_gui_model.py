@@ -14,7 +14,8 @@ from pathlib import Path
 import chess
 import pytest
 import torch
-from PySide6.QtCore import QElapsedTimer, QEvent, QSettings, QTimer
+from gui_stall import StallProbe
+from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
 from chessgru.bundle import player_entry, save_bundle
@@ -89,32 +90,14 @@ def test_event_loop_never_stalls_while_predicting(qtbot, app: BoardApp) -> None:
     moves = moves_of(
         LINE + " Nbd2 Bb7 Bc2 Re8 Nf1 Bf8 Ng3 g6 a4 c5 d5 c4 Bg5 h6 Be3 Nc5 Qd2 h5 Bg5 Be7"
     )
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    def play_next() -> None:
-        if app.game.ply < len(moves):
-            app.window.play(moves[app.game.ply])
-
-    ticker, mover = QTimer(), QTimer()
-    ticker.timeout.connect(tick)
-    mover.timeout.connect(play_next)
-    ticker.start(5)
-    mover.start(10)
+    probe = StallProbe(app.game, app.window, moves)
     started = time.monotonic()
     qtbot.waitUntil(
         lambda: app.game.ply == len(moves) and app.predictions.current() is not None,
         timeout=60000,
     )
-    ticker.stop()
-    mover.stop()
+    probe.stop()
+    gaps = probe.gaps
     assert all(app.predictions.dist(p) for p in range(len(moves) + 1))
     print(
         f"\nmax event-loop gap {max(gaps)} ms over {len(gaps)} ticks, "

@@ -19,10 +19,12 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared stall probe
 
 import chess
 import torch
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+from gui_stall import StallProbe
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from chessgru.bundle import player_entry, save_bundle
@@ -63,25 +65,7 @@ def run_once(app: QApplication, model: str | None, folder: Path) -> list[int]:
     b = chess.Board()
     for san in LINE.split():
         moves.append(b.push_san(san))
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    def play_next() -> None:
-        if board.game.ply < len(moves):
-            board.window.play(moves[board.game.ply])
-
-    ticker, mover = QTimer(), QTimer()
-    ticker.timeout.connect(tick)
-    mover.timeout.connect(play_next)
-    ticker.start(5)
-    mover.start(10)
+    probe = StallProbe(board.game, board.window, moves)
     predicted = board.predictions.model is not None
     wait(
         app,
@@ -90,10 +74,9 @@ def run_once(app: QApplication, model: str | None, folder: Path) -> list[int]:
             and (not predicted or board.predictions.current() is not None)
         ),
     )
-    ticker.stop()
-    mover.stop()
+    probe.stop()
     board.close()
-    return gaps
+    return probe.gaps
 
 
 def main() -> int:
