@@ -268,3 +268,28 @@ def test_resume_without_checkpoint_or_with_a_damaged_one(
     (tmp_path / "m.chessgru.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint")
     assert main(base) == 2
     assert "damaged" in capsys.readouterr().err
+
+
+def test_help_states_the_defaults_the_trainer_really_uses() -> None:
+    """`--help` spells defaults out (the options themselves default to None so that
+    TrainConfig/ModelConfig stay the one source): the two must not drift apart."""
+    import argparse
+
+    from chessgru.commands import train as command
+    from chessgru.model import ModelConfig
+
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    config, model = train.TrainConfig(), ModelConfig(n_players=1)
+    checked = 0
+    for action in parser._actions:
+        found = re.search(r"\(default ([0-9.]+)\)", action.help or "")
+        if not found:
+            continue
+        if action.dest in command._TRAIN_FIELDS:
+            real = getattr(config, command._TRAIN_FIELDS[action.dest])
+        else:
+            real = getattr(model, command._MODEL_FIELDS[action.dest])
+        assert float(found.group(1)) == real, action.option_strings
+        checked += 1
+    assert checked >= 8
