@@ -276,12 +276,24 @@ class Plan:
         return fingerprint(self.train, self.val, self.players, config.resume_key(), model)
 
 
-def make_plan(corpus: CorpusLike, config: TrainConfig, known: Sequence[str] = ()) -> Plan:
-    """Choose the players, split the games and plan every epoch's batches."""
+def make_plan(
+    corpus: CorpusLike,
+    config: TrainConfig,
+    known: Sequence[str] = (),
+    held_keys: set[bytes] | None = None,
+) -> Plan:
+    """Choose the players, split the games and plan every epoch's batches.
+
+    ``held_keys`` (move sequences, see :func:`chessgru.split.game_key`) are test games
+    chosen on other files (``--holdout-from``): every copy of them here is left out instead
+    of this corpus's own newest games.
+    """
     counts = player_counts(corpus)
     named = select_players(counts, config.min_games, config.players, known)
     held: set[int] = set()
-    if config.holdout_fraction > 0:
+    if held_keys is not None:
+        held = split.matching_games(corpus, held_keys)
+    elif config.holdout_fraction > 0:
         # The named players by default (a --from model's players may have no games here).
         who = [n for n in named if n in counts]
         if config.holdout_players:

@@ -71,7 +71,7 @@ def _sorted_unique(corpus: CorpusLike, indices: Iterable[int]) -> tuple[list[int
     kept: list[int] = []
     dropped: list[int] = []
     for i in ordered:
-        key = np.asarray(corpus.game_tokens(i)).tobytes()
+        key = game_key(corpus, i)
         if key in seen:
             dropped.append(i)
         else:
@@ -107,6 +107,11 @@ def protocol_split(
     return _split(player_games(corpus, player), test_fraction)
 
 
+def game_key(corpus: CorpusLike, i: int) -> bytes:
+    """A game's identity for leak checks: its move sequence (dates and names differ by source)."""
+    return np.asarray(corpus.game_tokens(i)).tobytes()
+
+
 def holdout(corpus: CorpusLike, players: Iterable[str], test_fraction: float = 0.2) -> set[int]:
     """Every game a trainer must not see: the union of these players' test games.
 
@@ -121,8 +126,18 @@ def holdout(corpus: CorpusLike, players: Iterable[str], test_fraction: float = 0
         test = _split(kept, test_fraction)[1]
         held.update(test)
         if dropped:
-            test_keys = {np.asarray(corpus.game_tokens(i)).tobytes() for i in test}
-            held.update(
-                i for i in dropped if np.asarray(corpus.game_tokens(i)).tobytes() in test_keys
-            )
+            test_keys = {game_key(corpus, i) for i in test}
+            held.update(i for i in dropped if game_key(corpus, i) in test_keys)
     return held
+
+
+def matching_games(corpus: CorpusLike, keys: set[bytes]) -> set[int]:
+    """Indices of the games whose move sequence is one of ``keys``.
+
+    How another corpus's test games are kept out of training: the base model trains on a
+    broad collection that holds copies of the masters' games under other dates and name
+    spellings, so only the moves identify them.
+    """
+    if not keys:
+        return set()
+    return {i for i in range(len(corpus.games)) if game_key(corpus, i) in keys}

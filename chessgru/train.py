@@ -32,12 +32,16 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from chessgru import checkpoint as ckpt
-from chessgru import data, train_report
+from chessgru import data, split, train_report
 from chessgru.bundle import build_model, load_bundle, save_bundle
 from chessgru.corpus import Corpus, load_corpus
 from chessgru.errors import UserError
 from chessgru.model import ChessGRU, ModelConfig
 from chessgru.progress import progress_bar
+
+# Fine-tuning starts from a network that already knows chess: a few gentle passes adapt it
+# to new players without forgetting the population (training/README.md, "Fine-tuning").
+FINE_TUNE_DEFAULTS: dict[str, Any] = {"epochs": 3, "lr": 5e-4}
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ class TrainConfig:
     player_dropout: float = 0.1  # chance a named side is shown as the population
     holdout_fraction: float = 0.0  # > 0: drop these players' newest games (protocol test set)
     holdout_players: tuple[str, ...] = ()  # default: every named player
+    holdout_from: tuple[str, ...] = ()  # choose the held-out games on these files instead
     from_model: str | None = None  # fine-tune this model file
+    tune: str = "all"  # all | players: with from_model, train every weight or only the players
     max_plies: int = 200  # longer games train on their first max_plies plies
     max_steps: int | None = None  # stop (and plan the schedule) at this many steps
     patience: int = 3  # epochs without a better validation loss before stopping; 0 = never
@@ -84,7 +90,10 @@ class TrainConfig:
             "log_every",
             "eval_positions",
         }
-        return {k: v for k, v in self.to_dict().items() if k not in loose}
+        key = {k: v for k, v in self.to_dict().items() if k not in loose}
+        if key["tune"] == "all":  # added later: older checkpoints must still resume
+            del key["tune"]
+        return key
 
 
 @dataclass
@@ -179,14 +188,23 @@ def _all_sum(values: list[float], rt: Runtime) -> list[float]:
     return t.tolist()
 
 
-def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.AdamW:
-    """AdamW; weight decay on matrices only (not biases, norms)."""
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    rest = [p for p in model.parameters() if p.dim() < 2]
+def make_optimizer(model: ChessGRU, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW; weight decay on matrices only (not biases, norms).
+
+    ``tune="players"`` freezes everything but the player embeddings, so fine-tuning cannot
+    change what the network knows about chess, only where each player sits in it.
+    """
+    if config.tune == "players":
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith("player_emb."))
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    rest = [p for p in params if p.dim() < 2]
     groups = [
         {"params": decay, "weight_decay": config.weight_decay},
         {"params": rest, "weight_decay": 0.0},
     ]
+    groups = [g for g in groups if g["params"]]
     return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.98))
 
 
@@ -413,6 +431,31 @@ def _load(
     return corpus
 
 
+def _held_keys(
+    config: TrainConfig, rt: Runtime, *, aliases: dict[str, str] | None, merge_names: bool
+) -> set[bytes] | None:
+    """With ``--holdout-from``: the move sequences of those files' test games, else None.
+
+    The test games are chosen exactly as ``chessgru evaluate`` chooses them on those files
+    (each holdout player's newest games), so training on a larger collection that also
+    holds them cannot leak them.
+    """
+    if not config.holdout_from:
+        return None
+    if config.holdout_fraction <= 0:
+        raise UserError("--holdout-from needs --holdout FRACTION (e.g. 0.2).")
+    source = _load(
+        config.holdout_from, rt, aliases=aliases, merge_names=merge_names, progress=False
+    )
+    counts = data.player_counts(source)
+    if config.holdout_players:
+        who = data.select_players(counts, 0, config.holdout_players)
+    else:
+        who = data.select_players(counts, config.min_games, ())
+    test = split.holdout(source, who, config.holdout_fraction)
+    return {split.game_key(source, i) for i in test}
+
+
 def _build_model(config: TrainConfig, model_config: ModelConfig, players: list[str]) -> ChessGRU:
     """A fresh model, or the --from model grown by the new players' rows."""
     torch.manual_seed(config.seed)
@@ -442,7 +485,8 @@ def fit(
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
         known = load_bundle(config.from_model).player_names if config.from_model else ()
-        plan = data.make_plan(corpus, config, known)
+        held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
+        plan = data.make_plan(corpus, config, known, held_keys)
         model = _build_model(config, model_config, plan.players)
         checkpoint = checkpoint or default_checkpoint(out)
         log(

@@ -22,7 +22,8 @@ from tests.test_train import first_games
 pytestmark = pytest.mark.slow
 
 ARGS = [
-    "--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu", "--dropout", "0",
+    "--from-scratch", "--hidden", "32", "--layers", "1", "--dropout", "0",
+    "--threads", "1", "--device", "cpu",
     "--precision", "fp32",
     "--epochs", "2", "--batch-size", "512", "--seed", "3", "--min-games", "3",
 ]  # fmt: skip

@@ -19,7 +19,7 @@ from tests.test_train import first_games
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="SIGKILL")]
 
 ARGS = [
-    "--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu",
+    "--from-scratch", "--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu",
     "--epochs", "4", "--batch-size", "256", "--checkpoint-every", "3", "--seed", "5",
     "--min-games", "3",
 ]  # fmt: skip

@@ -17,7 +17,8 @@ from chessgru import data, encoding, train
 from chessgru.cli import build_parser, main
 from chessgru.errors import UserError
 
-TINY = ["--hidden", "32", "--layers", "1", "--threads", "1", "--device", "cpu"]
+HW = ["--threads", "1", "--device", "cpu"]
+TINY = ["--from-scratch", "--hidden", "32", "--layers", "1", *HW]
 
 
 def first_games(source: Path, n: int) -> str:
@@ -176,6 +177,26 @@ def test_holdout_games_never_reach_training_or_validation() -> None:
     assert seen | set(plan.val.tolist()) == set(range(16))
 
 
+def test_held_keys_leave_out_copies_of_another_files_test_games() -> None:
+    from chessgru import split
+
+    lines = random_lines(12, seed=3)
+    source = fake_corpus([("A", "B", line) for line in lines])  # the evaluation's files
+    for i, g in enumerate(source.games):
+        g.date = f"20{i:02d}.01.01"
+    test = split.holdout(source, ["A"], 0.25)
+    assert test == {9, 10, 11}
+    keys = {split.game_key(source, i) for i in test}
+    # The training collection has those games under other names and dates, plus others.
+    extra = random_lines(20, seed=4)
+    corpus = fake_corpus([("Tal, M.", "X", line) for line in lines[6:] + extra])
+    config = train.TrainConfig(epochs=1, holdout_fraction=0.25, min_games=1, batch_tokens=8)
+    plan = data.make_plan(corpus, config, held_keys=keys)
+    assert set(plan.held_out.tolist()) == {3, 4, 5}  # lines 9-11, wherever they sit
+    trained = {int(g) for batch in plan.epochs[0] for g in batch} | set(plan.val.tolist())
+    assert trained == set(range(len(corpus.games))) - {3, 4, 5}
+
+
 # --- `chessgru train` ---------------------------------------------------------------------
 
 
@@ -209,16 +230,49 @@ def test_train_end_to_end_predict_and_fine_tune(
     more.write_text(first_games(shared_pgn / "masters/Morphy.pgn", 60)[len(morphy30.read_text()) :])
     tuned = tmp_path / "tuned.chessgru"
     args = [str(more), "--out", str(tuned), "--epochs", "1", "--min-games", "2", "--from", str(out)]
-    assert main(["train", *args, *TINY]) == 0
+    assert main(["train", *args, *HW]) == 0
     after = load_bundle(tuned)
     assert after.player_names[: len(bundle.player_names)] == bundle.player_names
     assert len(after.player_names) > len(bundle.player_names)
     assert after.config.hidden == 32 and after.train_config["from_model"] == str(out)
 
 
+@pytest.mark.slow
+def test_train_fine_tunes_the_shipped_base_model_by_default(morphy30: Path, tmp_path: Path) -> None:
+    from chessgru.bundle import load_bundle
+    from chessgru.paths import base_model_path
+
+    base_path = base_model_path()
+    assert base_path is not None, "the package ships assets/base.chessgru"
+    base = load_bundle(base_path)
+    out = tmp_path / "me.chessgru"
+    args = [str(morphy30), "--out", str(out), "--min-games", "3", "--max-steps", "2", *HW]
+    assert main(["train", *args]) == 0
+    tuned = load_bundle(out)
+    assert tuned.train_config["from_model"] == str(base_path)
+    assert (tuned.train_config["epochs"], tuned.train_config["lr"]) == (3, 5e-4)
+    assert tuned.config.hidden == base.config.hidden
+    assert tuned.player_names[: len(base.player_names)] == base.player_names
+    assert "Morphy, Paul" in tuned.player_names
+
+    # --tune players: the network is the base model's to the bit, only player rows move.
+    only = tmp_path / "rows.chessgru"
+    args = [str(morphy30), "--out", str(only), "--min-games", "3", "--max-steps", "2", *HW]
+    assert main(["train", *args, "--tune", "players"]) == 0
+    rows = load_bundle(only)
+    for name, tensor in base.state_dict.items():
+        if name.startswith("player_emb."):
+            n = tensor.shape[0]
+            assert not torch.equal(rows.state_dict[name][:n], tensor)
+        else:
+            assert torch.equal(rows.state_dict[name], tensor), name
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
+        (["--hidden", "64"], "--hidden shape a new network: add --from-scratch"),
+        (["--from-scratch", "--from", "x.chessgru"], "--from and --from-scratch exclude"),
         (["--players", "Kasparov"], "No games of player 'Kasparov'"),
         (["--epochs", "0"], "--epochs must be at least 1"),
         (["--holdout", "1.5"], "--holdout must be between 0 and 1"),
@@ -232,7 +286,7 @@ def test_bad_options_exit_2(
     message: str,
 ) -> None:
     out = tmp_path / "m.chessgru"
-    assert main(["train", str(morphy30), "--out", str(out), *TINY, *extra]) == 2
+    assert main(["train", str(morphy30), "--out", str(out), *HW, *extra]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
 
@@ -283,13 +337,18 @@ def test_help_states_the_defaults_the_trainer_really_uses() -> None:
     config, model = train.TrainConfig(), ModelConfig(n_players=1)
     checked = 0
     for action in parser._actions:
-        found = re.search(r"\(default ([0-9.]+)\)", action.help or "")
+        found = re.search(
+            r"\(default ([0-9.]+)(?:; ([0-9.]+) when fine-tuning)?\)", action.help or ""
+        )
         if not found:
             continue
         if action.dest in command._TRAIN_FIELDS:
-            real = getattr(config, command._TRAIN_FIELDS[action.dest])
+            field = command._TRAIN_FIELDS[action.dest]
+            real = getattr(config, field)
         else:
-            real = getattr(model, command._MODEL_FIELDS[action.dest])
+            field, real = "", getattr(model, command._MODEL_FIELDS[action.dest])
         assert float(found.group(1)) == real, action.option_strings
+        if found.group(2):
+            assert float(found.group(2)) == train.FINE_TUNE_DEFAULTS[field], action.option_strings
         checked += 1
     assert checked >= 8

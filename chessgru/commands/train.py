@@ -37,14 +37,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_name_options(who)
     run = parser.add_argument_group("training")
-    run.add_argument("--epochs", type=int, metavar="N", help="passes over the games (default 10)")
+    run.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="passes over the games (default 10; 3 when fine-tuning)",
+    )
     run.add_argument(
         "--batch-size",
         type=int,
         metavar="PLIES",
         help="padded plies per batch, over all processes (default 4096)",
     )
-    run.add_argument("--lr", type=float, help="peak learning rate (default 0.002)")
+    run.add_argument(
+        "--lr", type=float, help="peak learning rate (default 0.002; 0.0005 when fine-tuning)"
+    )
     run.add_argument(
         "--max-steps",
         type=int,
@@ -68,13 +75,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_player_option(run, "holdout-player", "hold out only these players' newest games")
     run.add_argument(
+        "--holdout-from",
+        nargs="+",
+        default=[],
+        metavar="PGN",
+        help="choose the held-out games on these files (as `chessgru evaluate` would) and "
+        "leave every copy of them out of training",
+    )
+    run.add_argument(
         "--from",
         dest="from_model",
         type=Path,
         metavar="MODEL",
-        help="fine-tune this model file instead of starting from scratch",
+        help="fine-tune this model file (default: the shipped base model)",
     )
-    net = parser.add_argument_group("network (ignored with --from)")
+    run.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train a new network instead of fine-tuning the base model",
+    )
+    run.add_argument(
+        "--tune",
+        choices=("all", "players"),
+        default="all",
+        help="when fine-tuning: adapt the whole network (default) or only the player embeddings",
+    )
+    net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
     net.add_argument("--layers", type=int, help="GRU layers (default 2)")
     net.add_argument("--dropout", type=float, help="dropout inside the network (default 0.1)")
@@ -146,17 +172,48 @@ def _check(args: argparse.Namespace) -> None:
         raise UserError(f"--out {args.out} is a folder; give a file name like me.chessgru.")
 
 
+def start_model(args: argparse.Namespace) -> Path | None:
+    """The model file to fine-tune (``--from``, else the shipped base), or None for scratch."""
+    network = [f"--{o}" for o in ("hidden", "layers", "dropout") if getattr(args, o) is not None]
+    network += ["--no-board"] if args.no_board else []
+    if args.from_scratch:
+        if args.from_model:
+            raise UserError("--from and --from-scratch exclude each other; give one.")
+        if args.tune != "all":
+            raise UserError("--tune players fine-tunes a model; it cannot go with --from-scratch.")
+        return None
+    if network:
+        raise UserError(
+            f"{', '.join(network)} shape a new network: add --from-scratch "
+            "(fine-tuning keeps the network of the model it starts from)."
+        )
+    if args.from_model:
+        return args.from_model
+    from chessgru.paths import base_model_path
+
+    base = base_model_path()
+    if base is None:
+        raise UserError("This install has no base model to fine-tune; add --from-scratch.")
+    return base
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
     _check(args)
     from chessgru import train
     from chessgru.model import ModelConfig
 
+    start = start_model(args)
+    given = _given(args, _TRAIN_FIELDS)
+    if start is not None:
+        given = {**train.FINE_TUNE_DEFAULTS, **given}
     config = train.TrainConfig(
-        **_given(args, _TRAIN_FIELDS),
+        **given,
         players=tuple(args.players),
         holdout_players=tuple(args.holdout_players),
-        from_model=str(args.from_model) if args.from_model else None,
+        holdout_from=tuple(str(p) for p in args.holdout_from),
+        from_model=str(start) if start else None,
+        tune=args.tune,
     )
     model_config = ModelConfig(**_given(args, _MODEL_FIELDS), board_input=not args.no_board)
     checkpoint = train.default_checkpoint(args.out, args.checkpoint_dir)
