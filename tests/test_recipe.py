@@ -1,0 +1,33 @@
+"""The base model's recipe: one command, honest hold-out, never the online players."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from chessgru.cli import build_parser
+
+tomllib = pytest.importorskip("tomllib", reason="the recipe script needs Python 3.11+")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _make_base():
+    spec = importlib.util.spec_from_file_location("make_base", ROOT / "training/make_base.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_base"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recipe_is_one_valid_train_command_that_holds_out_the_masters() -> None:
+    recipe = tomllib.loads((ROOT / "training/base_model.toml").read_text(encoding="utf-8"))
+    argv = _make_base().train_command(recipe, Path("base.chessgru"))
+    args = build_parser().parse_args(argv[1:])  # the real CLI accepts every option
+    assert args.from_scratch and args.holdout == 0.2
+    assert [Path(p).name for p in args.pgn] == ["pgnmentor_players_all.pgn.gz", "masters"]
+    assert [Path(p).name for p in args.holdout_from] == ["masters"]
+    assert len(args.holdout_players) == 9  # every masters file's player
+    assert not any("online" in part for part in argv)  # real people's accounts never ship
