@@ -1,15 +1,16 @@
-"""The accuracy figure of the README: five players' newest 20% of games, every method.
+"""The accuracy table of the README: every player's newest 20% of games, every method.
 
-Reproduces the issue's table: Tal, Carlsen (the masters file, "Carlsen,M" as merged),
-Kasparov, and the online players cmrade and falc0nfeast, scored with the protocol of
-``chessgru evaluate`` (see ``chessgru/evaluate.py``). The model must have been trained on
-the same files with the same players' test games held out, e.g.::
+Scores the nine masters players (the masters files; "Carlsen,M" as merged) and the online
+players cmrade and falc0nfeast with the protocol of ``chessgru evaluate`` (see
+``chessgru/evaluate.py``): random, the opening tree, optionally a UCI engine, and each
+``--model`` (repeatable, ``LABEL=PATH`` or ``PATH``), all in one run on the same positions::
 
-    chessgru train ../shared/data/pgn/masters ../shared/data/pgn/online --holdout 0.2 ...
-    python training/eval_players.py --model my.chessgru --engine /usr/games/stockfish
+    python training/eval_players.py --model base=assets/base.chessgru \
+        --model fine-tuned=runs/tuned.chessgru --engine /usr/games/stockfish --markdown
 
-Without ``--model`` only the baselines are scored. Stockfish is slow, so it scores a
-fixed-seed sample of ``--engine-max-positions`` moves per player (300 by default).
+The models must have been trained with these players' test games held out (the base
+recipe's ``--holdout-from masters``; a fine-tune with ``--holdout 0.2``). Stockfish is slow,
+so it scores a fixed-seed sample of ``--engine-max-positions`` moves per player (300).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ from chessgru.evaluate import KS, evaluate
 from chessgru.evaluate_report import plot_report
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
-PLAYERS = ["Tal, Mihail", "Carlsen,M", "Kasparov, Gary", "cmrade", "falc0nfeast"]
+PLAYERS = [
+    "Alekhine, Alexander", "Capablanca, Jose Raul", "Carlsen,M", "Fischer, Robert James",
+    "Karpov, Anatoly", "Kasparov, Gary", "Morphy, Paul", "Polgar, Judit", "Tal, Mihail",
+    "cmrade", "falc0nfeast",
+]  # fmt: skip
 
 
 def table(report: dict) -> str:
@@ -47,10 +52,46 @@ def table(report: dict) -> str:
     return "\n".join(lines + [f"note: {n}" for n in report["notes"]])
 
 
+def markdown(report: dict) -> str:
+    """A compact Markdown table: one row per player, top-1/3/5 at plies >= 10 per method."""
+    labels = report["labels"]
+    methods = list(report["players"][0]["results"])
+    lines = [
+        "| player | " + " | ".join(labels[m] for m in methods) + " |",
+        "| --- |" + " --- |" * len(methods),
+    ]
+    for p in report["players"]:
+        cells = []
+        for m in methods:
+            r = p["results"][m]["ply10"]
+            cells.append(" / ".join(f"{100 * r[f'top{k}']:.1f}" for k in KS))
+        lines.append(f"| {p['name']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def add_model(report: dict, other: dict, key: str, label: str) -> None:
+    """Copy ``other``'s model results into ``report`` as method ``key``."""
+    report["labels"][key] = label
+    for mine, theirs in zip(report["players"], other["players"], strict=True):
+        mine["results"][key] = theirs["results"]["model"]
+        mine["by_move"][key] = theirs["by_move"]["model"]
+
+
+def _model_arg(value: str) -> tuple[str, str]:
+    label, sep, path = value.partition("=")
+    return (label, path) if sep else (Path(value).stem, value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", default=[DATA / "masters", DATA / "online"])
-    parser.add_argument("--model", help="model file; without it, baselines only")
+    parser.add_argument(
+        "--model",
+        action="append",
+        type=_model_arg,
+        default=[],
+        help="LABEL=MODEL or MODEL (repeatable); without it, baselines only",
+    )
     parser.add_argument("--player", action="append", help="override the five players")
     parser.add_argument("--engine", help="UCI engine, e.g. /usr/games/stockfish")
     parser.add_argument("--engine-depth", type=int, default=10)
@@ -58,16 +99,16 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--report", help="write the full JSON report here")
     parser.add_argument("--plot", help="write the accuracy-by-move PNG here")
+    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     args = parser.parse_args()
 
     start = time.perf_counter()
     corpus = load_corpus(args.data)
     players = [resolve_player(corpus, name) for name in args.player or PLAYERS]
-    predictor = None
-    if args.model:
-        from chessgru.predict import Predictor
+    from chessgru.predict import Predictor
 
-        predictor = Predictor.load(args.model, device=args.device)
+    predictors = [(label, Predictor.load(path, device=args.device)) for label, path in args.model]
+    predictor = predictors[0][1] if predictors else None
     engine = EngineBaseline(args.engine, args.engine_depth) if args.engine else None
     try:
         report = evaluate(
@@ -80,9 +121,16 @@ def main() -> int:
     finally:
         if engine is not None:
             engine.close()
-    report["model"] = args.model
+    if predictors:
+        report["labels"]["model"] = f"model: {predictors[0][0]}"
+    for label, other in predictors[1:]:
+        more = evaluate(corpus, players, predictor=other, progress=False)
+        add_model(report, more, f"model:{label}", f"model: {label}")
+    report["models"] = dict(args.model)
     report["data"] = [str(p) for p in args.data]
     print(table(report))
+    if args.markdown:
+        print("\n" + markdown(report))
     print(f"({time.perf_counter() - start:.0f} s)", file=sys.stderr)
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
