@@ -496,6 +496,11 @@ def fit(
             f"{' x' + str(rt.world) if rt.world > 1 else ''} "
             f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
         )
+        start_tally = None
+        if config.from_model and rt.main:  # what fine-tuning is measured against
+            start_tally = train_report.legal_accuracy(
+                model.to(rt.device), plan, rt.device, config.eval_positions, config.batch_tokens
+            )
         state = run_training(
             model,
             plan,
@@ -516,6 +521,10 @@ def fit(
         )
         entries = train_report.player_entries(plan, corpus.merges)
         figures = train_report.metrics(val_loss, tally, plan.players, state.history)
+        if start_tally is not None:
+            before = train_report.metrics(math.nan, start_tally, plan.players, [])
+            figures["start_val_top1"] = before["val_top1"]
+            figures["start_val_top3"] = before["val_top3"]
         save_bundle(
             out,
             model.cpu(),

@@ -254,6 +254,7 @@ def test_train_fine_tunes_the_shipped_base_model_by_default(morphy30: Path, tmp_
     assert tuned.config.hidden == base.config.hidden
     assert tuned.player_names[: len(base.player_names)] == base.player_names
     assert "Morphy, Paul" in tuned.player_names
+    assert 0 < tuned.metrics["start_val_top1"] <= tuned.metrics["start_val_top3"] <= 1
 
     # --tune players: the network is the base model's to the bit, only player rows move.
     only = tmp_path / "rows.chessgru"

@@ -243,5 +243,10 @@ def run(args: argparse.Namespace) -> int:
                 f"validation: top-1 {figures['val_top1']:.1%}, top-3 {figures['val_top3']:.1%} "
                 f"over {figures['val_positions']} positions (legal moves, all plies)"
             )
+        if figures.get("start_val_top1") is not None:
+            print(
+                f"before fine-tuning: top-1 {figures['start_val_top1']:.1%}, "
+                f"top-3 {figures['start_val_top3']:.1%} on the same positions"
+            )
         print(f"model written to {result.out}", file=sys.stdout)
     return 0
