@@ -42,6 +42,8 @@ from chessgru.progress import progress_bar
 # Fine-tuning starts from a network that already knows chess: a few gentle passes adapt it
 # to new players without forgetting the population (training/README.md, "Fine-tuning").
 FINE_TUNE_DEFAULTS: dict[str, Any] = {"epochs": 3, "lr": 5e-4}
+# Embeddings alone barely move at that rate; this one suited them best (still far behind).
+PLAYERS_ONLY_LR = 0.02
 
 
 @dataclass(frozen=True)

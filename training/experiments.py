@@ -11,8 +11,8 @@ live prediction (push + top 5, one thread) at plies 10-120.
 ``finetune`` starts from ``--base`` and fine-tunes on the newest 50, 200, 1000 or all of
 the training games (the oldest 80%) of each online player, once with the whole network and
 once with only the player embeddings, then scores that player's newest 20%. The other
-online player, unknown to every model here, is scored as the population before and after:
-how much the network forgot.
+online player, unknown to every model here, is scored as the population before and after,
+and so are two masters (Capablanca and Fischer, by name): how much the network forgot.
 
 Each finished run appends one JSON line to ``<out>/<experiment>.jsonl`` (a rerun skips
 what is there), so a killed run loses one configuration at most.
@@ -37,7 +37,7 @@ from chessgru.corpus import Corpus, load_corpus
 from chessgru.evaluate import KS, evaluate
 from chessgru.model import ModelConfig
 from chessgru.predict import Predictor
-from chessgru.train import FINE_TUNE_DEFAULTS, TrainConfig, fit
+from chessgru.train import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig, fit
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
 MASTERS = [
@@ -52,7 +52,7 @@ ARCHS = {
     "512x2, board": ModelConfig(hidden=512),
 }
 SIZES = (50, 200, 1000, None)  # None: all training games
-PLAYERS_LR = 0.02
+FORGET = ["Capablanca, Jose Raul", "Fischer, Robert James"]
 
 
 def done(log: Path) -> list[dict[str, Any]]:
@@ -157,13 +157,19 @@ def finetune(args: argparse.Namespace) -> None:
     log = args.out / "finetune.jsonl"
     finished = {(r["player"], r["games"], r["tune"]) for r in done(log)}
     corpora = {name: load_corpus([DATA / path], progress=False) for name, path in ONLINE.items()}
+    masters = load_corpus([DATA / "masters"], progress=False)
+
+    def kept(predictor: Predictor) -> dict[str, float]:
+        return pooled(evaluate(masters, FORGET, predictor=predictor, progress=False))
+
     base = Predictor.load(args.base)
     for player, corpus in corpora.items():
         other = next(p for p in ONLINE if p != player)
         if (player, 0, "none") not in finished:
             own = pooled(evaluate(corpus, [player], predictor=base, progress=False))
             population = pooled(evaluate(corpora[other], [other], predictor=base, progress=False))
-            append(log, {"player": player, "games": 0, "tune": "none", **own, "other": population})
+            row = {"player": player, "games": 0, "tune": "none", **own, "other": population}
+            append(log, {**row, "masters": kept(base)})
         train, _ = split.protocol_split(corpus, player)
         for size in SIZES:
             chosen = train if size is None or size >= len(train) else train[-size:]
@@ -174,7 +180,7 @@ def finetune(args: argparse.Namespace) -> None:
                 write_pgn(corpus, chosen, pgn)
                 out = args.out / f"ft-{player}-{len(chosen)}-{tune}.chessgru"
                 # Embeddings alone move slowly at the whole network's gentle rate.
-                lr = FINE_TUNE_DEFAULTS["lr"] if tune == "all" else PLAYERS_LR
+                lr = FINE_TUNE_DEFAULTS["lr"] if tune == "all" else PLAYERS_ONLY_LR
                 config = TrainConfig(
                     epochs=FINE_TUNE_DEFAULTS["epochs"], lr=lr, threads=1, precision="bf16",
                     players=(player,), from_model=str(args.base), tune=tune, min_games=1,
@@ -188,7 +194,8 @@ def finetune(args: argparse.Namespace) -> None:
                     evaluate(corpora[other], [other], predictor=tuned, progress=False)
                 )
                 row = {"player": player, "games": len(chosen), "tune": tune, "lr": lr, **own}
-                append(log, {**row, "other": population, "train_min": round(minutes, 2)})
+                row |= {"other": population, "masters": kept(tuned)}
+                append(log, {**row, "train_min": round(minutes, 2)})
             if size is None or size >= len(train):
                 break
 

@@ -98,7 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tune",
         choices=("all", "players"),
         default="all",
-        help="when fine-tuning: adapt the whole network (default) or only the player embeddings",
+        help="when fine-tuning: adapt the whole network (default; the most accurate) or only "
+        "the player embeddings (network untouched; default lr 0.02)",
     )
     net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
@@ -206,7 +207,10 @@ def run(args: argparse.Namespace) -> int:
     start = start_model(args)
     given = _given(args, _TRAIN_FIELDS)
     if start is not None:
-        given = {**train.FINE_TUNE_DEFAULTS, **given}
+        defaults = dict(train.FINE_TUNE_DEFAULTS)
+        if args.tune == "players":
+            defaults["lr"] = train.PLAYERS_ONLY_LR
+        given = {**defaults, **given}
     config = train.TrainConfig(
         **given,
         players=tuple(args.players),
