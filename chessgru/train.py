@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from chessgru.corpus import Corpus, load_corpus
 from chessgru.errors import UserError
 from chessgru.model import ChessGRU, ModelConfig
 from chessgru.progress import progress_bar
+from chessgru.runtime import Runtime, all_sum, autocast, resolve_runtime
 
 # Fine-tuning starts from a network that already knows chess: a few gentle passes adapt it
 # to new players without forgetting the population (training/README.md, "Fine-tuning").
@@ -99,20 +99,6 @@ class TrainConfig:
 
 
 @dataclass
-class Runtime:
-    """Where this process runs: device, precision, DDP rank and world size."""
-
-    device: torch.device
-    bf16: bool
-    rank: int = 0
-    world: int = 1
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-@dataclass
 class Progress:
     """Where a run is; all of it goes into the checkpoint."""
 
@@ -126,45 +112,6 @@ class Progress:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def resolve_runtime(config: TrainConfig) -> Runtime:
-    """Pick the device and precision, join the DDP group when launched by torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    wanted = config.device
-    if wanted not in ("auto", "cpu", "cuda"):
-        raise UserError(f"Unknown device '{wanted}': use auto, cpu or cuda.")
-    if wanted == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda was asked for, but this machine has no usable CUDA GPU.")
-    cuda = wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available())
-    device = torch.device("cuda", local) if cuda else torch.device("cpu")
-    if cuda:
-        torch.cuda.set_device(device)
-    if config.precision not in ("auto", "fp32", "bf16"):
-        raise UserError(f"Unknown precision '{config.precision}': use auto, fp32 or bf16.")
-    if config.precision == "auto":
-        bf16 = torch.cuda.is_bf16_supported() if cuda else _cpu_has_bf16()
-    else:
-        bf16 = config.precision == "bf16"
-    cores = os.cpu_count() or 1
-    threads = config.threads or torch.get_num_threads()
-    torch.set_num_threads(max(1, min(threads, max(cores // world, 1))))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if cuda else "gloo")
-    return Runtime(device=device, bf16=bf16, rank=rank, world=world)
-
-
-def _cpu_has_bf16() -> bool:
-    """Whether the CPU computes bf16 natively (AVX512-BF16 or AMX); elsewhere it is emulated.
-
-    Measured here (AVX512-BF16, one thread, default size): bf16 autocast trains 1.2-2.0x
-    faster than fp32 over three runs (tests/benchmarks/bench_train.py), and on Capablanca's
-    games at hidden 128 reaches the same validation loss to 4 digits.
-    """
-    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
-
-
 def lr_at(step: int, total: int, config: TrainConfig) -> float:
     """Learning rate of ``step``: linear warm-up, then cosine decay to zero at ``total``."""
     warm = max(int(config.warmup * total), 1)
@@ -176,18 +123,6 @@ def lr_at(step: int, total: int, config: TrainConfig) -> float:
 
 def _step_seed(seed: int, step: int, rank: int) -> int:
     return int(np.random.SeedSequence([seed, step, rank]).generate_state(1)[0])
-
-
-def _autocast(rt: Runtime) -> torch.autocast:
-    return torch.autocast(rt.device.type, dtype=torch.bfloat16, enabled=rt.bf16)
-
-
-def _all_sum(values: list[float], rt: Runtime) -> list[float]:
-    if rt.world == 1:
-        return values
-    t = torch.tensor(values, dtype=torch.float64, device=rt.device)
-    dist.all_reduce(t)
-    return t.tolist()
 
 
 def make_optimizer(model: ChessGRU, config: TrainConfig) -> torch.optim.AdamW:
@@ -228,7 +163,7 @@ def train_step(
     for group in optimizer.param_groups:
         group["lr"] = lr_at(step, plan.total_steps, config)
     torch.manual_seed(_step_seed(config.seed, step, rt.rank))
-    with _autocast(rt):
+    with autocast(rt):
         logits, _ = model(batch.tokens_in, batch.positions, batch.cond)
     flat = logits.float().flatten(0, 1)
     targets = batch.targets.flatten()
@@ -240,7 +175,7 @@ def train_step(
     optimizer.zero_grad(set_to_none=True)
     with torch.no_grad():
         correct = ((flat.argmax(-1) == targets) & (targets != data.IGNORE)).sum()
-    loss, hits = _all_sum([float(loss_sum.detach()), float(correct)], rt)
+    loss, hits = all_sum([float(loss_sum.detach()), float(correct)], rt)
     return loss, hits, global_tokens
 
 
@@ -256,7 +191,7 @@ def validation_loss(model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: R
         if len(mine) == 0:
             continue
         batch = data.make_batch(plan.corpus, mine, plan.conditions, plan.lengths).to(rt.device)
-        with _autocast(rt):
+        with autocast(rt):
             logits, _ = model(batch.tokens_in, batch.positions, batch.cond)
         total += float(
             F.cross_entropy(
@@ -268,7 +203,7 @@ def validation_loss(model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: R
         )
         plies += batch.n_tokens
     model.train()
-    total, plies = _all_sum([total, plies], rt)
+    total, plies = all_sum([total, plies], rt)
     return total / max(plies, 1.0)
 
 
@@ -482,7 +417,7 @@ def fit(
     show_progress: bool = True,
 ) -> Result | None:
     """Train on the PGN ``paths`` and write the model file ``out`` (None on DDP ranks > 0)."""
-    rt = resolve_runtime(config)
+    rt = resolve_runtime(config.device, config.precision, config.threads)
     log = make_logger(log_file, rt)
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)

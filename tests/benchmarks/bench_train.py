@@ -26,6 +26,7 @@ import torch
 from chessgru import data, train
 from chessgru.corpus import load_corpus
 from chessgru.model import ChessGRU, ModelConfig
+from chessgru.runtime import Runtime
 
 DEFAULT_PGN = Path(__file__).resolve().parents[3] / "shared/data/pgn/masters/Morphy.pgn"
 
@@ -39,7 +40,7 @@ def _ours(
     plan: data.Plan,
     model_config: ModelConfig,
     config: train.TrainConfig,
-    rt: train.Runtime,
+    rt: Runtime,
     batches: list[np.ndarray],
 ) -> float:
     torch.manual_seed(0)
@@ -56,7 +57,7 @@ def _ours(
 
 
 def _bare(
-    plan: data.Plan, model_config: ModelConfig, rt: train.Runtime, batches: list[np.ndarray]
+    plan: data.Plan, model_config: ModelConfig, rt: Runtime, batches: list[np.ndarray]
 ) -> float:
     reference = ChessGRU(dataclasses.replace(model_config, n_players=len(plan.players)))
     gru = torch.nn.GRU(
@@ -112,7 +113,7 @@ def main() -> int:
     for threads in args.threads:
         torch.set_num_threads(threads)
         for precision in args.precision:
-            rt = train.Runtime(device=device, bf16=precision == "bf16")
+            rt = Runtime(device=device, bf16=precision == "bf16")
             ours, bare = [], []
             for _ in range(args.repeats):
                 ours.append(_ours(plan, model_config, config, rt, batches))
