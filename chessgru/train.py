@@ -457,6 +457,10 @@ def fit(
             model, plan, rt.device, config.eval_positions, config.batch_tokens
         )
         entries = train_report.player_entries(plan, corpus.merges)
+        # The printed table shows this run's players; the file keeps every row's history.
+        shown = [e for i, e in enumerate(entries) if i == 0 or e["games"] > 0]
+        if config.from_model:
+            entries = train_report.with_start(entries, load_bundle(config.from_model).players)
         figures = train_report.metrics(val_loss, tally, plan.players, state.history)
         if start_tally is not None:
             before = train_report.metrics(math.nan, start_tally, plan.players, [])
@@ -471,7 +475,7 @@ def fit(
             metrics=figures,
         )
         checkpoint.unlink(missing_ok=True)  # the model file supersedes it
-        return Result(out, entries, figures, train_report.table(entries, figures))
+        return Result(out, entries, figures, train_report.table(shown, figures))
     finally:
         if rt.world > 1 and dist.is_initialized():
             dist.destroy_process_group()

@@ -91,6 +91,29 @@ def player_entries(plan: data.Plan, merges: Sequence[Merge]) -> list[dict[str, A
     ]
 
 
+def with_start(
+    entries: Sequence[dict[str, Any]], start: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Entries of a fine-tuned model: games and moves of the model it started from added in.
+
+    A player's row carries everything it learned from, so ``chessgru players`` on a
+    fine-tuned model still shows the base model's games behind each name.
+    """
+    before = {e["name"]: e for e in start}
+    merged = []
+    for entry in entries:
+        old = before.get(entry["name"])
+        if old is not None:
+            entry = {
+                **entry,
+                "aliases": sorted(set(entry["aliases"]) | set(old.get("aliases", []))),
+                "games": entry["games"] + int(old.get("games", 0)),
+                "moves": entry["moves"] + int(old.get("moves", 0)),
+            }
+        merged.append(entry)
+    return merged
+
+
 def data_summary(corpus: Corpus, plan: data.Plan) -> dict[str, Any]:
     """The model file's ``data``: where the games came from and how they were used."""
     return {

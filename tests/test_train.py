@@ -238,7 +238,9 @@ def test_train_end_to_end_predict_and_fine_tune(
 
 
 @pytest.mark.slow
-def test_train_fine_tunes_the_shipped_base_model_by_default(morphy30: Path, tmp_path: Path) -> None:
+def test_train_fine_tunes_the_shipped_base_model_by_default(
+    morphy30: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from chessgru.bundle import load_bundle
     from chessgru.paths import base_model_path
 
@@ -255,6 +257,12 @@ def test_train_fine_tunes_the_shipped_base_model_by_default(morphy30: Path, tmp_
     assert tuned.player_names[: len(base.player_names)] == base.player_names
     assert "Morphy, Paul" in tuned.player_names
     assert 0 < tuned.metrics["start_val_top1"] <= tuned.metrics["start_val_top3"] <= 1
+    # The base players keep the games they learned from; the printed table lists this run's.
+    known = base.players[-1]
+    assert tuned.players[len(base.players) - 1]["games"] == known["games"] > 0
+    printed = capsys.readouterr().out
+    assert "Morphy, Paul" in printed and "before fine-tuning: top-1" in printed
+    assert f"\n{known['name']} " not in printed
 
     # --tune players: the network is the base model's to the bit, only player rows move.
     only = tmp_path / "rows.chessgru"
