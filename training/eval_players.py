@@ -55,7 +55,8 @@ def table(report: dict) -> str:
 def markdown(report: dict) -> str:
     """A compact Markdown table: one row per player, top-1/3/5 at plies >= 10 per method."""
     labels = report["labels"]
-    methods = list(report["players"][0]["results"])
+    order = {"random": 0, "opening_tree": 1, "engine": 2}
+    methods = sorted(report["players"][0]["results"], key=lambda m: order.get(m, 3))
     lines = [
         "| player | " + " | ".join(labels[m] for m in methods) + " |",
         "| --- |" + " --- |" * len(methods),
@@ -77,6 +78,20 @@ def add_model(report: dict, other: dict, key: str, label: str) -> None:
         mine["by_move"][key] = theirs["by_move"]["model"]
 
 
+def add_engine(report: dict, earlier: dict) -> None:
+    """Copy the engine results of an earlier report on the same players and positions."""
+    for mine, theirs in zip(report["players"], earlier["players"], strict=True):
+        if (mine["name"], mine["positions"]) != (theirs["name"], theirs["positions"]):
+            raise SystemExit(f"--engine-from: {theirs['name']} was scored on other games")
+        mine["results"]["engine"] = theirs["results"]["engine"]
+        mine["by_move"]["engine"] = theirs["by_move"]["engine"]
+    report["labels"]["engine"] = earlier["labels"]["engine"]
+    report["engine"] = earlier.get("engine")
+    report["notes"] = [n for n in report["notes"] if "engine" not in n] + [
+        n for n in earlier["notes"] if "engine" in n
+    ]
+
+
 def _model_arg(value: str) -> tuple[str, str]:
     label, sep, path = value.partition("=")
     return (label, path) if sep else (Path(value).stem, value)
@@ -96,6 +111,12 @@ def main() -> int:
     parser.add_argument("--engine", help="UCI engine, e.g. /usr/games/stockfish")
     parser.add_argument("--engine-depth", type=int, default=10)
     parser.add_argument("--engine-max-positions", type=int, default=300)
+    parser.add_argument(
+        "--engine-from",
+        metavar="REPORT",
+        help="take the engine's results from an earlier --report of the same players and "
+        "data (the engine is slow and does not depend on the model)",
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--report", help="write the full JSON report here")
     parser.add_argument("--plot", help="write the accuracy-by-move PNG here")
@@ -126,6 +147,8 @@ def main() -> int:
     for label, other in predictors[1:]:
         more = evaluate(corpus, players, predictor=other, progress=False)
         add_model(report, more, f"model:{label}", f"model: {label}")
+    if args.engine_from:
+        add_engine(report, json.loads(Path(args.engine_from).read_text(encoding="utf-8")))
     report["models"] = dict(args.model)
     report["data"] = [str(p) for p in args.data]
     print(table(report))
