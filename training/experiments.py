@@ -124,11 +124,12 @@ def arch(args: argparse.Namespace) -> None:
         )  # fmt: skip
         out = args.out / f"arch-{label.replace(', ', '-').replace(' ', '_')}.chessgru"
         start = time.perf_counter()
-        fit(paths, config, model_config, out, show_progress=False)
+        if not out.exists():  # trained before the scoring failed: keep it
+            fit(paths, config, model_config, out, show_progress=False)
         minutes = (time.perf_counter() - start) / 60
         report = evaluate(test_corpus, MASTERS, predictor=Predictor.load(out), progress=False)
         row = {"arch": label, "train_min": round(minutes, 1), **pooled(report)}
-        row["tree"] = pooled(report, "tree")
+        row["tree"] = pooled(report, "opening_tree")
         params = sum(t.numel() for t in Predictor.load(out).model.parameters())
         append(log, {**row, "params": params, **latency_p95(out)})
 
