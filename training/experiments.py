@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import chess
-import numpy as np
 import torch
 
 from chessgru import encoding, split
@@ -40,6 +38,7 @@ from chessgru.predict import Predictor
 from chessgru.train import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig, fit
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.benchmarks helpers
 MASTERS = [
     "Alekhine, Alexander", "Capablanca, Jose Raul", "Carlsen,M", "Fischer, Robert James",
     "Karpov, Anatoly", "Kasparov, Gary", "Morphy, Paul", "Polgar, Judit", "Tal, Mihail",
@@ -81,33 +80,20 @@ def pooled(report: dict[str, Any], method: str = "model") -> dict[str, float]:
 
 
 def latency_p95(path: Path, repeats: int = 200) -> dict[str, float]:
-    """p50/p95 ms of push + top 5 at plies 10-120 of a random game, one thread."""
+    """p50/p95 ms of push + top 5 at plies 10-120 of a random game, one thread.
+
+    The same measurement as tests/benchmarks/bench_predict.py, whose helpers it uses.
+    """
+    from tests.benchmarks.bench_predict import percentiles, random_game, time_incremental
+
     torch.set_num_threads(1)
     predictor = Predictor.load(path)
-    rng = random.Random(0)
-    board, moves = chess.Board(), []
-    while len(moves) < 120:
-        if board.is_game_over():
-            board, moves = chess.Board(), []
-        move = rng.choice(list(board.legal_moves))
-        board.push(move)
-        moves.append(move)
-    times = []
-    for ply in (10, 40, 80, 120):
-        predictor.new_game()
-        for move in moves[: ply - 1]:
-            predictor.push(move)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            predictor.push(moves[ply - 1])
-            predictor.top(5)
-            times.append(time.perf_counter() - start)
-            predictor.pop()
-    ms = np.asarray(times) * 1e3
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 2),
-        "p95_ms": round(float(np.percentile(ms, 95)), 2),
-    }
+    moves = random_game(120)
+    times = [
+        t for ply in (10, 40, 80, 120) for t in time_incremental(predictor, moves, ply, repeats)
+    ]
+    p50, p95 = percentiles(times)
+    return {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
 
 
 def arch(args: argparse.Namespace) -> None:
