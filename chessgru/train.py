@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 from chessgru import checkpoint as ckpt
 from chessgru import data, split, train_report
-from chessgru.bundle import build_model, load_bundle, save_bundle
+from chessgru.bundle import Bundle, build_model, load_bundle, save_bundle
 from chessgru.corpus import Corpus, load_corpus
 from chessgru.errors import UserError
 from chessgru.model import ChessGRU, ModelConfig
@@ -393,11 +393,13 @@ def _held_keys(
     return {split.game_key(source, i) for i in test}
 
 
-def _build_model(config: TrainConfig, model_config: ModelConfig, players: list[str]) -> ChessGRU:
-    """A fresh model, or the --from model grown by the new players' rows."""
+def _build_model(
+    config: TrainConfig, model_config: ModelConfig, players: list[str], start: Bundle | None
+) -> ChessGRU:
+    """A fresh model, or the model fine-tuning starts from, grown by the new players' rows."""
     torch.manual_seed(config.seed)
-    if config.from_model:
-        model = build_model(load_bundle(config.from_model))
+    if start is not None:
+        model = build_model(start)
         model.add_players(len(players) - model.config.n_players)
         return model
     return ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
@@ -421,10 +423,11 @@ def fit(
     log = make_logger(log_file, rt)
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
-        known = load_bundle(config.from_model).player_names if config.from_model else ()
+        start = load_bundle(config.from_model) if config.from_model else None
+        known = start.player_names if start else ()
         held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
         plan = data.make_plan(corpus, config, known, held_keys)
-        model = _build_model(config, model_config, plan.players)
+        model = _build_model(config, model_config, plan.players, start)
         checkpoint = checkpoint or default_checkpoint(out)
         log(
             f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
@@ -434,7 +437,7 @@ def fit(
             f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
         )
         start_tally = None
-        if config.from_model and rt.main:  # what fine-tuning is measured against
+        if start is not None and rt.main:  # what fine-tuning is measured against
             start_tally = train_report.legal_accuracy(
                 model.to(rt.device), plan, rt.device, config.eval_positions, config.batch_tokens
             )
@@ -459,8 +462,8 @@ def fit(
         entries = train_report.player_entries(plan, corpus.merges)
         # The printed table shows this run's players; the file keeps every row's history.
         shown = [e for i, e in enumerate(entries) if i == 0 or e["games"] > 0]
-        if config.from_model:
-            entries = train_report.with_start(entries, load_bundle(config.from_model).players)
+        if start is not None:
+            entries = train_report.with_start(entries, start.players)
         figures = train_report.metrics(val_loss, tally, plan.players, state.history)
         if start_tally is not None:
             before = train_report.metrics(math.nan, start_tally, plan.players, [])
