@@ -20,11 +20,12 @@ import chess
 import numpy as np
 import torch
 
-from chessgru import encoding, paths
-from chessgru.bundle import Bundle, build_model, load_bundle
+from chessgru import paths
 from chessgru.errors import UserError
-from chessgru.model import BOS, ChessGRU
-from chessgru.names import normalise, quoted, surname_matches
+from chessgru.games.names import normalise, quoted, surname_matches
+from chessgru.model import encoding
+from chessgru.model.bundle import Bundle, build_model, load_bundle
+from chessgru.model.network import BOS, ChessGRU
 
 #: Ranked (move, probability) pairs of the player to move, most likely first.
 Prediction = list[tuple[chess.Move, float]]

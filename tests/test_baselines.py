@@ -8,7 +8,7 @@ import chess
 import numpy as np
 import pytest
 
-from chessgru.baselines import (
+from chessgru.evaluation.baselines import (
     EngineBaseline,
     MoveCounts,
     OpeningTree,
@@ -16,7 +16,7 @@ from chessgru.baselines import (
     random_hits,
     topk_hits,
 )
-from chessgru.encoding import encode_game, position_words
+from chessgru.model.encoding import encode_game, position_words
 
 STOCKFISH = shutil.which("stockfish") or shutil.which("/usr/games/stockfish")
 #: White: king a1, pawn a2; Black: king h8, pawn a4. White has exactly Kb1, Kb2 and a3.

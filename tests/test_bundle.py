@@ -12,11 +12,11 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from chessgru import bundle as bundle_mod
-from chessgru import encoding
-from chessgru.bundle import HEADER_KEY, build_model, load_bundle, player_entry, save_bundle
 from chessgru.errors import UserError
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.model import bundle as bundle_mod
+from chessgru.model import encoding
+from chessgru.model.bundle import HEADER_KEY, build_model, load_bundle, player_entry, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 
 CONFIG = ModelConfig(n_players=3, hidden=32, layers=2, embed=16, board_dim=32, player_dim=8)
 PLAYERS = [

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chessgru import corpus as corpus_module
-from chessgru import paths, pgn
-from chessgru.corpus import Corpus, load_corpus
-from chessgru.encoding import encode_game
+from chessgru import paths
 from chessgru.errors import UserError
+from chessgru.games import corpus as corpus_module
+from chessgru.games import pgn
+from chessgru.games.corpus import Corpus, load_corpus
+from chessgru.model.encoding import encode_game
 
 GAME = '[White "{w}"]\n[Black "{b}"]\n[Date "{d}"]\n[Result "1-0"]\n\n{moves} 1-0\n\n'
 MOVES = [

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from chessgru.bundle import load_bundle
-from chessgru.model import ChessGRU
+from chessgru.model.bundle import load_bundle
+from chessgru.model.network import ChessGRU
 from tests.test_train import first_games
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import chess.pgn
 import numpy as np
 import pytest
 
-from chessgru.encoding import (
+from chessgru.model.encoding import (
     ENCODER_VERSION,
     POSITION_WORDS,
     VOCAB_SIZE,
@@ -102,7 +102,7 @@ def test_random_positions_round_trip() -> None:
 
 
 def test_conditioning_buckets() -> None:
-    from chessgru.encoding import ELO_BUCKETS, SPEEDS, elo_bucket, speed_class
+    from chessgru.model.encoding import ELO_BUCKETS, SPEEDS, elo_bucket, speed_class
 
     assert elo_bucket(None) == 0 and elo_bucket(0) == 0
     assert elo_bucket(500) == 1 and elo_bucket(1500) == 4 and elo_bucket(2850) == 11

@@ -11,14 +11,14 @@ import chess
 import pytest
 import torch
 
-from chessgru.bundle import player_entry, save_bundle
 from chessgru.cli import main
 from chessgru.commands.evaluate import choose_players, resolve_player
-from chessgru.corpus import load_corpus
 from chessgru.errors import UserError
-from chessgru.evaluate import evaluate
-from chessgru.evaluate_report import _binned, format_report, plot_report
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.evaluation.protocol import evaluate
+from chessgru.evaluation.report import _binned, format_report, plot_report
+from chessgru.games.corpus import load_corpus
+from chessgru.model.bundle import player_entry, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 
 STOCKFISH = shutil.which("stockfish") or shutil.which("/usr/games/stockfish")
 

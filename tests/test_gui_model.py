@@ -18,10 +18,10 @@ from gui_stall import StallProbe
 from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
-from chessgru.bundle import player_entry, save_bundle
 from chessgru.gui.app import BoardApp
 from chessgru.gui.settings import Settings
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.model.bundle import player_entry, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.predict import Predictor
 
 PLAYERS = [player_entry("population"), player_entry("Morphy, Paul", games=10), "Anderssen, Adolf"]

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from chessgru import encoding
-from chessgru.model import BOARD_FEATURES, BOS, ChessGRU, ModelConfig, board_features
+from chessgru.model import encoding
+from chessgru.model.network import BOARD_FEATURES, BOS, ChessGRU, ModelConfig, board_features
 
 SMALL = ModelConfig(n_players=4, hidden=32, layers=2, embed=16, board_dim=32, player_dim=8)
 

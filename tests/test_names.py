@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chessgru.errors import UserError
-from chessgru.names import normalise, parse_aliases, read_aliases, resolve_names
+from chessgru.games.names import normalise, parse_aliases, read_aliases, resolve_names
 
 # Spelling lists from MANIFEST.md (games per spelling in the players' own files).
 KARPOV = {"Karpov, Anatoly": 2462, "Karpov,Ana": 817, "Karpov,An": 250}
@@ -118,7 +118,7 @@ def test_alias_parsing_and_file(tmp_path: Path) -> None:
 
 
 def test_real_spellings_from_the_masters_files(shared_pgn: Path) -> None:
-    from chessgru.corpus import load_corpus
+    from chessgru.games.corpus import load_corpus
 
     corpus = load_corpus(shared_pgn / "masters/Carlsen_to2012.pgn", workers=1, progress=False)
     counts = corpus.player_games()
@@ -128,7 +128,7 @@ def test_real_spellings_from_the_masters_files(shared_pgn: Path) -> None:
 
 
 def test_surname_matches_only_the_surname() -> None:
-    from chessgru.names import surname_matches
+    from chessgru.games.names import surname_matches
 
     known = ["Tal, Mihail", "Talbot, Jim", "Carlsen,M", "Carlsen,H", "cmrade"]
     assert surname_matches("tal", known) == ["Tal, Mihail"]

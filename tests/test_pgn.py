@@ -13,10 +13,10 @@ import chess.pgn
 import pytest
 import zstandard
 
-from chessgru import pgn
-from chessgru.encoding import encode_game
 from chessgru.errors import UserError
-from chessgru.pgn import GameInfo, SkippedGame, find_pgn_files, read_games
+from chessgru.games import pgn
+from chessgru.games.pgn import GameInfo, SkippedGame, find_pgn_files, read_games
+from chessgru.model.encoding import encode_game
 
 SNIPPET = """[Event "Casual"]
 [Site "Zürich"]

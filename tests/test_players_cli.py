@@ -89,8 +89,8 @@ def test_shared_online_file(shared_pgn: Path, capsys) -> None:
 
 def test_model_file_lists_the_players_it_knows(tmp_path: Path, capsys) -> None:
     torch = pytest.importorskip("torch")
-    from chessgru.bundle import player_entry, save_bundle
-    from chessgru.model import ChessGRU, ModelConfig
+    from chessgru.model.bundle import player_entry, save_bundle
+    from chessgru.model.network import ChessGRU, ModelConfig
 
     torch.manual_seed(0)
     model = ChessGRU(

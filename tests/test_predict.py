@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from chessgru import paths
-from chessgru.bundle import player_entry, save_bundle
 from chessgru.errors import UserError
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.model.bundle import player_entry, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.predict import GameInput, Predictor
 
 CONFIG = ModelConfig(n_players=4, hidden=48, layers=2, embed=16, board_dim=32, player_dim=8)
@@ -211,7 +211,7 @@ def test_no_shipped_model_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_every_prediction_is_legal_on_real_games(predictor: Predictor, shared_pgn: Path) -> None:
-    from chessgru.pgn import read_games
+    from chessgru.games.pgn import read_games
 
     games = []
     for source in ("masters/Tal.pgn", "online/cmrade_lichess.pgn"):

@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from chessgru import paths
-from chessgru.bundle import player_entry, save_bundle
 from chessgru.cli import main
 from chessgru.commands.predict import parse_moves
 from chessgru.errors import UserError
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.model.bundle import player_entry, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 
 CONFIG = ModelConfig(n_players=3, hidden=32, layers=1, embed=16, board_dim=32, player_dim=8)
 PGN = """[Event "t"]

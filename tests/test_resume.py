@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from chessgru.bundle import load_bundle
+from chessgru.model.bundle import load_bundle
 from tests.test_train import first_games
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="SIGKILL")]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chessgru.errors import UserError
-from chessgru.split import holdout, n_test_games, parse_date, player_games, protocol_split
+from chessgru.games.split import holdout, n_test_games, parse_date, player_games, protocol_split
 
 
 @dataclass

@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from chessgru import data, encoding, train
 from chessgru.cli import build_parser, main
 from chessgru.errors import UserError
+from chessgru.model import encoding
+from chessgru.training import data
+from chessgru.training import loop as train
 
 HW = ["--threads", "1", "--device", "cpu"]
 TINY = ["--from-scratch", "--hidden", "32", "--layers", "1", *HW]
@@ -178,7 +180,7 @@ def test_holdout_games_never_reach_training_or_validation() -> None:
 
 
 def test_held_keys_leave_out_copies_of_another_files_test_games() -> None:
-    from chessgru import split
+    from chessgru.games import split
 
     lines = random_lines(12, seed=3)
     source = fake_corpus([("A", "B", line) for line in lines])  # the evaluation's files
@@ -204,7 +206,7 @@ def test_held_keys_leave_out_copies_of_another_files_test_games() -> None:
 def test_train_end_to_end_predict_and_fine_tune(
     shared_pgn: Path, morphy30: Path, tmp_path: Path
 ) -> None:
-    from chessgru.bundle import load_bundle
+    from chessgru.model.bundle import load_bundle
     from chessgru.predict import Predictor
 
     out = tmp_path / "m.chessgru"
@@ -241,7 +243,7 @@ def test_train_end_to_end_predict_and_fine_tune(
 def test_train_fine_tunes_the_shipped_base_model_by_default(
     morphy30: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from chessgru.bundle import load_bundle
+    from chessgru.model.bundle import load_bundle
     from chessgru.paths import base_model_path
 
     base_path = base_model_path()
@@ -339,7 +341,7 @@ def test_help_states_the_defaults_the_trainer_really_uses() -> None:
     import argparse
 
     from chessgru.commands import train as command
-    from chessgru.model import ModelConfig
+    from chessgru.model.network import ModelConfig
 
     parser = argparse.ArgumentParser()
     command.add_arguments(parser)

@@ -2,7 +2,7 @@
 
 Scores the nine masters players (the masters files; "Carlsen,M" as merged) and the online
 players cmrade and falc0nfeast with the protocol of ``chessgru evaluate`` (see
-``chessgru/evaluate.py``): random, the opening tree, optionally a UCI engine, and each
+``chessgru/evaluation/protocol.py``): random, the opening tree, optionally a UCI engine, and each
 ``--model`` (repeatable, ``LABEL=PATH`` or ``PATH``), all in one run on the same positions::
 
     python training/eval_players.py --model base=assets/base.chessgru \
@@ -21,11 +21,11 @@ import sys
 import time
 from pathlib import Path
 
-from chessgru.baselines import EngineBaseline
 from chessgru.commands.evaluate import resolve_player
-from chessgru.corpus import load_corpus
-from chessgru.evaluate import KS, evaluate
-from chessgru.evaluate_report import plot_report
+from chessgru.evaluation.baselines import EngineBaseline
+from chessgru.evaluation.protocol import KS, evaluate
+from chessgru.evaluation.report import plot_report
+from chessgru.games.corpus import load_corpus
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
 PLAYERS = [

@@ -30,12 +30,13 @@ from typing import Any
 import chess
 import torch
 
-from chessgru import encoding, split
-from chessgru.corpus import Corpus, load_corpus
-from chessgru.evaluate import KS, evaluate
-from chessgru.model import ModelConfig
+from chessgru.evaluation.protocol import KS, evaluate
+from chessgru.games import split
+from chessgru.games.corpus import Corpus, load_corpus
+from chessgru.model import encoding
+from chessgru.model.network import ModelConfig
 from chessgru.predict import Predictor
-from chessgru.train import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig, fit
+from chessgru.training.loop import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig, fit
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.benchmarks helpers

@@ -16,7 +16,7 @@ from pathlib import Path
 import chess
 import torch
 
-from chessgru.bundle import build_model, load_bundle, save_bundle
+from chessgru.model.bundle import build_model, load_bundle, save_bundle
 from chessgru.paths import BASE_MODEL_NAME
 from chessgru.predict import Predictor
 

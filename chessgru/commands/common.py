@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chessgru import names
+from chessgru.games import names
 
 
 def add_player_option(parser: Any, flag: str, help_text: str) -> None:

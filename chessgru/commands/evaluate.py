@@ -17,7 +17,7 @@ from typing import Any
 
 from chessgru.commands.common import add_name_options, add_player_option, aliases
 from chessgru.errors import UserError
-from chessgru.names import normalise, quoted, surname_matches
+from chessgru.games.names import normalise, quoted, surname_matches
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +84,7 @@ def choose_players(corpus: Any, names: Sequence[str] | None, min_games: int) -> 
     """
     if names:
         return list(dict.fromkeys(resolve_player(corpus, n) for n in names))
-    from chessgru.data import select_players  # imports torch: only when no names are given
+    from chessgru.training.data import select_players  # imports torch: only when no names are given
 
     counts = corpus.player_games()
     # The trainer's rule, so the players evaluated are the ones a model learns by name.
@@ -123,10 +123,10 @@ def _load_predictor(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru evaluate`."""
-    from chessgru import evaluate as ev
-    from chessgru.baselines import EngineBaseline
-    from chessgru.corpus import load_corpus
-    from chessgru.evaluate_report import format_report, plot_report
+    from chessgru.evaluation import protocol as ev
+    from chessgru.evaluation.baselines import EngineBaseline
+    from chessgru.evaluation.report import format_report, plot_report
+    from chessgru.games.corpus import load_corpus
 
     _check(args)
     predictor = _load_predictor(args)

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `chessgru players`."""
     if len(args.paths) == 1 and args.paths[0].lower().endswith(".chessgru"):
         return _model_players(Path(args.paths[0]), args)
-    from chessgru.corpus import load_corpus
+    from chessgru.games.corpus import load_corpus
 
     corpus = load_corpus(
         args.paths, aliases=aliases(args), merge_names=not args.no_merge, workers=args.workers
@@ -104,7 +104,7 @@ def _reason_kind(reason: str) -> str:
 
 def _model_players(path: Path, args: argparse.Namespace) -> int:
     """Players a model file knows (row 0 is the population, shown first)."""
-    from chessgru.bundle import load_bundle
+    from chessgru.model.bundle import load_bundle
 
     if not path.is_file():
         raise UserError(f"{path} does not exist.")

@@ -136,7 +136,7 @@ def _predict_position(args: argparse.Namespace, predictor) -> int:
 
 
 def _predict_pgn(args: argparse.Namespace, predictor) -> int:
-    from chessgru.pgn import GameInfo, read_games
+    from chessgru.games.pgn import GameInfo, read_games
     from chessgru.predict import GameInput
 
     fixed = None if args.player is None else predictor.resolve_player(args.player)

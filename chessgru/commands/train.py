@@ -201,8 +201,8 @@ def start_model(args: argparse.Namespace) -> Path | None:
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
     _check(args)
-    from chessgru import train
-    from chessgru.model import ModelConfig
+    from chessgru.model.network import ModelConfig
+    from chessgru.training import loop as train
 
     start = start_model(args)
     given = _given(args, _TRAIN_FIELDS)

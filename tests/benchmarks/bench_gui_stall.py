@@ -27,10 +27,10 @@ from gui_stall import StallProbe
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from chessgru.bundle import player_entry, save_bundle
 from chessgru.gui.app import BoardApp
 from chessgru.gui.settings import Settings
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.model.bundle import player_entry, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 
 LINE = (
     "e4 e5 Nf3 Nc6 Bb5 a6 Ba4 Nf6 O-O Be7 Re1 b5 Bb3 d6 c3 O-O h3 Nb8 d4 Nbd7 "

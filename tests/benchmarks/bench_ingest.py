@@ -26,8 +26,8 @@ from pathlib import Path
 
 import chess.pgn
 
-from chessgru import corpus as corpus_module
-from chessgru import pgn
+from chessgru.games import corpus as corpus_module
+from chessgru.games import pgn
 
 SAMPLE = (
     Path(__file__).resolve().parents[3] / "shared/data/pgn/broad/pgnmentor_players_sample20k.pgn.gz"

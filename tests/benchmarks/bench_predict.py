@@ -19,8 +19,8 @@ import chess
 import numpy as np
 import torch
 
-from chessgru import encoding
-from chessgru.model import BOS, ChessGRU, ModelConfig
+from chessgru.model import encoding
+from chessgru.model.network import BOS, ChessGRU, ModelConfig
 from chessgru.predict import Predictor
 
 PLIES = (10, 40, 120)

@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from chessgru import data, train
-from chessgru.corpus import load_corpus
-from chessgru.model import ChessGRU, ModelConfig
-from chessgru.runtime import Runtime
+from chessgru.games.corpus import load_corpus
+from chessgru.model.network import ChessGRU, ModelConfig
+from chessgru.training import data
+from chessgru.training import loop as train
+from chessgru.training.runtime import Runtime
 
 DEFAULT_PGN = Path(__file__).resolve().parents[3] / "shared/data/pgn/masters/Morphy.pgn"
 

@@ -36,7 +36,7 @@ class _GameLike(Protocol):
 
 
 class CorpusLike(Protocol):
-    """What the split needs from :class:`chessgru.corpus.Corpus`."""
+    """What the split needs from :class:`chessgru.games.corpus.Corpus`."""
 
     games: Sequence[_GameLike]
 

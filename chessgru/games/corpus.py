@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from chessgru import names, pgn
 from chessgru import paths as chessgru_paths
-from chessgru.encoding import ENCODER_VERSION, POSITION_WORDS
-from chessgru.pgn import GameInfo, SkippedGame
+from chessgru.games import names, pgn
+from chessgru.games.pgn import GameInfo, SkippedGame
+from chessgru.model.encoding import ENCODER_VERSION, POSITION_WORDS
 from chessgru.progress import progress_bar
 
 #: Game texts per batch sent to a worker: big enough to amortise the hand-over, small

@@ -24,14 +24,15 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import torch
 
-from chessgru import encoding, names, split
 from chessgru.errors import UserError
+from chessgru.games import names, split
+from chessgru.model import encoding
 
 if TYPE_CHECKING:
-    from chessgru.model import ModelConfig
-    from chessgru.train import TrainConfig
+    from chessgru.model.network import ModelConfig
+    from chessgru.training.loop import TrainConfig
 
-BOS = encoding.VOCAB_SIZE  # input token of ply 0 ("no previous move"), as in model.py
+BOS = encoding.VOCAB_SIZE  # input token of ply 0 ("no previous move"), as in network.py
 IGNORE = -100  # target of padded plies (F.cross_entropy's ignore_index)
 POPULATION = "population"
 _POOL_BATCHES = 32  # batches per length-sorting pool: bigger = less padding, less shuffling
@@ -46,7 +47,7 @@ class _GameLike(Protocol):
 
 
 class CorpusLike(Protocol):
-    """What the trainer needs from :class:`chessgru.corpus.Corpus`."""
+    """What the trainer needs from :class:`chessgru.games.corpus.Corpus`."""
 
     games: Sequence[_GameLike]
     offsets: np.ndarray
@@ -284,7 +285,7 @@ def make_plan(
 ) -> Plan:
     """Choose the players, split the games and plan every epoch's batches.
 
-    ``held_keys`` (move sequences, see :func:`chessgru.split.game_key`) are test games
+    ``held_keys`` (move sequences, see :func:`chessgru.games.split.game_key`) are test games
     chosen on other files (``--holdout-from``): every copy of them here is left out instead
     of this corpus's own newest games.
     """

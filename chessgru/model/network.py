@@ -2,7 +2,7 @@
 
 At every ply the GRU reads one step made of
 
-* the previous move (a token of :mod:`chessgru.encoding`, ``BOS`` at the first ply),
+* the previous move (a token of :mod:`chessgru.model.encoding`, ``BOS`` at the first ply),
 * the position before the move, seen from the mover's side (12 piece planes, castling
   rights, en-passant file), through a learned projection,
 * who is moving: a player embedding (row 0 = the population), a rating bucket and a speed.
@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from chessgru import encoding
+from chessgru.model import encoding
 
 BOS = encoding.VOCAB_SIZE  # input token of the first ply: "no previous move"
 

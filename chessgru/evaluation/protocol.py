@@ -1,6 +1,6 @@
 """The evaluation protocol: held-out newest games, top-k move matching, baselines, report.
 
-For each player (:mod:`chessgru.split` picks their newest games as the test set) only the
+For each player (:mod:`chessgru.games.split` picks their newest games as the test set) only the
 player's own moves in their test games are scored. A position is scored "at plies >= 10"
 when its ply index, counted from 0 for White's first move, is at least 10: the first ten
 half-moves (five moves per side) are skipped, White's 6th move is the first one counted.
@@ -11,14 +11,14 @@ Methods, all in one run over the same positions:
 * ``random``: a uniformly random legal move, its exact expectation min(k, n) / n.
 * ``opening_tree``: the player's most frequent move in the exact position in their *train*
   games, then the population's (every game of the corpus except the test games of every
-  evaluated player, and their dropped copies; see :func:`chessgru.split.holdout`), then
+  evaluated player, and their dropped copies; see :func:`chessgru.games.split.holdout`), then
   random legal moves (exact expectation for the random fill).
 * ``model``: the chessgru model, conditioned on the player by name when the model knows
   them, else on the population.
 * ``engine``: an optional UCI engine at fixed depth, its MultiPV lines as its top-k; slow, so
   optionally on a fixed-seed sample of each player's scored positions.
 
-The report is a plain dict; :mod:`chessgru.evaluate_report` renders it as text and a plot.
+The report is a plain dict; :mod:`chessgru.evaluation.report` renders it as text and a plot.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from typing import Any
 import chess
 import numpy as np
 
-from chessgru.baselines import (
+from chessgru.errors import UserError
+from chessgru.evaluation.baselines import (
     KS,
     EngineBaseline,
     MoveCounts,
@@ -39,10 +40,9 @@ from chessgru.baselines import (
     random_hits,
     topk_hits,
 )
-from chessgru.encoding import FLAG_WHITE_TO_MOVE, decode_move
-from chessgru.errors import UserError
+from chessgru.games.split import holdout, protocol_split
+from chessgru.model.encoding import FLAG_WHITE_TO_MOVE, decode_move
 from chessgru.progress import progress_bar
-from chessgru.split import holdout, protocol_split
 
 #: Plies below this index are left out of the "plies >= 10" figures (Maia convention).
 MIN_PLY = 10

@@ -18,9 +18,10 @@ import chess
 import numpy as np
 import torch
 
-from chessgru import data, encoding
-from chessgru.corpus import Corpus
-from chessgru.names import Merge
+from chessgru.games.corpus import Corpus
+from chessgru.games.names import Merge
+from chessgru.model import encoding
+from chessgru.training import data
 
 
 def _scored_games(plan: data.Plan, limit: int) -> np.ndarray:

@@ -26,8 +26,8 @@ from typing import BinaryIO
 import chess
 import chess.pgn
 
-from chessgru.encoding import encode_move, position_words
 from chessgru.errors import UserError
+from chessgru.model.encoding import encode_move, position_words
 
 #: Bump when the reader's output for the same bytes changes (invalidates corpus caches).
 READER_VERSION = 1

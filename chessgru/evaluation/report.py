@@ -1,4 +1,4 @@
-"""The evaluation report (a dict from :func:`chessgru.evaluate.evaluate`) as text and as a plot."""
+"""The evaluation report (a dict from :func:`.protocol.evaluate`) as text and as a plot."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from chessgru.baselines import KS
 from chessgru.errors import UserError
-from chessgru.evaluate import METHOD_LABELS, MIN_PLY
+from chessgru.evaluation.baselines import KS
+from chessgru.evaluation.protocol import METHOD_LABELS, MIN_PLY
 
 
 def _pct(value: float | None) -> str:

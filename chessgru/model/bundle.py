@@ -29,10 +29,11 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from chessgru import __version__, encoding
+from chessgru import __version__
 from chessgru.atomic import atomic_write
 from chessgru.errors import UserError
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.model import encoding
+from chessgru.model.network import ChessGRU, ModelConfig
 
 FORMAT_VERSION = 1
 HEADER_KEY = "chessgru"

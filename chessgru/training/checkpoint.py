@@ -60,7 +60,7 @@ def restore(
     UserError when there is no checkpoint, it is damaged, or it belongs to other data or
     settings (resuming it would silently train something else).
     """
-    from chessgru.train import Progress
+    from chessgru.training.loop import Progress
 
     if not path.is_file():
         raise UserError(f"There is no checkpoint at {path} to resume from.")

@@ -30,14 +30,16 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from chessgru import checkpoint as ckpt
-from chessgru import data, split, train_report
-from chessgru.bundle import Bundle, build_model, load_bundle, save_bundle
-from chessgru.corpus import Corpus, load_corpus
 from chessgru.errors import UserError
-from chessgru.model import ChessGRU, ModelConfig
+from chessgru.games import split
+from chessgru.games.corpus import Corpus, load_corpus
+from chessgru.model.bundle import Bundle, build_model, load_bundle, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.progress import progress_bar
-from chessgru.runtime import Runtime, all_sum, autocast, resolve_runtime
+from chessgru.training import checkpoint as ckpt
+from chessgru.training import data
+from chessgru.training import report as train_report
+from chessgru.training.runtime import Runtime, all_sum, autocast, resolve_runtime
 
 # Fine-tuning starts from a network that already knows chess: a few gentle passes adapt it
 # to new players without forgetting the population (training/README.md, "Fine-tuning").

@@ -1,0 +1,1 @@
+"""Who is playing, and what comes next: the who and lines analyses (to come)."""

@@ -1,0 +1,1 @@
+"""The evaluation protocol, the baselines it compares against, and its report."""

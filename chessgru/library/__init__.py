@@ -1,0 +1,1 @@
+"""People, their games and learning: the game database and its importers (to come)."""

@@ -1,0 +1,1 @@
+"""The vocabulary, the network and the model file."""
