@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -208,12 +209,23 @@ def test_tokens_and_positions_match_the_reference_encoder() -> None:
 
 @pytest.mark.slow
 def test_every_shared_file_reads(shared_pgn: Path) -> None:
-    # broad/ is covered by test_corpus (the 20k sample) and by hand (the full file).
-    files = [p for p in find_pgn_files([shared_pgn]) if p.parent.name != "broad"]
+    # broad/ is covered by test_corpus (the 20k sample) and amateur/ by the test below:
+    # read whole, the two alone would take most of CI's time.
+    files = [p for p in find_pgn_files([shared_pgn]) if p.parent.name not in ("broad", "amateur")]
     assert len(files) >= 50
     for path in files:
         for item in read_games(path):
             assert isinstance(item, SkippedGame) or len(item[1]) > 0
+
+
+def test_the_amateur_export_reads_with_ratings_and_time_controls(shared_pgn: Path) -> None:
+    path = shared_pgn / "amateur/lichess_amateur_132k.pgn.zst"
+    if not path.exists():
+        pytest.skip(f"{path} is not there")
+    head = list(itertools.islice(read_games(path), 2000))
+    games = [item for item in head if not isinstance(item, SkippedGame)]
+    assert len(games) == 2000  # MANIFEST: every game was checked with python-chess
+    assert sum(g.white_elo is not None and g.time_control is not None for g, _ in games) > 1900
 
 
 @pytest.mark.parametrize(
