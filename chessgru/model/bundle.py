@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +33,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from chessgru import __version__
-from chessgru.atomic import atomic_write
+from chessgru.atomic import atomic_write, check_writable, describe_os_error
 from chessgru.errors import UserError
 from chessgru.model import encoding
 from chessgru.model.network import ChessGRU, ModelConfig
@@ -38,6 +41,11 @@ from chessgru.model.network import ChessGRU, ModelConfig
 FORMAT_VERSION = 1
 HEADER_KEY = "chessgru"
 SUFFIX = ".chessgru"
+#: Sane bounds of ModelConfig settings read from a file: any int setting (n_players has
+#: its own, one row per person), any float (a dropout is below 1). Checked before the
+#: network is built, so a crafted file cannot ask for a 480 GB allocation.
+MAX_SETTING = 1 << 16
+MAX_PLAYERS = 1 << 24
 
 
 @dataclass
@@ -88,8 +96,15 @@ def _players(players: Sequence[Mapping[str, Any] | str]) -> list[dict[str, Any]]
 
 
 def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy: dataclasses as dicts, NaN and infinities as null (JSON has neither)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        value = dataclasses.asdict(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
     return value
 
 
@@ -110,6 +125,7 @@ def save_bundle(
     halves the file (the shipped base model); floats are read back as float32.
     """
     path = Path(path)
+    check_out_path(path)
     entries = _players(players)
     if len(entries) != model.config.n_players:
         raise ValueError(f"{len(entries)} players for {model.config.n_players} embedding rows")
@@ -121,8 +137,8 @@ def save_bundle(
         "model_config": model.config.to_dict(),
         "train_config": _jsonable(train_config) or {},
         "players": entries,
-        "data": dict(data or {}),
-        "metrics": dict(metrics or {}),
+        "data": _jsonable(dict(data or {})),
+        "metrics": _jsonable(dict(metrics or {})),
     }
     tensors = {}
     for name, tensor in model.state_dict().items():
@@ -130,8 +146,52 @@ def save_bundle(
         if dtype is not None and tensor.is_floating_point():
             tensor = tensor.to(dtype)
         tensors[name] = tensor.contiguous()
+    if not all_finite(tensors):
+        raise UserError(
+            f"The weights for {path} are not all finite numbers (the training diverged); "
+            "nothing was written."
+        )
     with atomic_write(path) as tmp:
-        save_file(tensors, str(tmp), metadata={HEADER_KEY: json.dumps(header)})
+        save_file(tensors, str(tmp), metadata={HEADER_KEY: json.dumps(header, allow_nan=False)})
+
+
+def all_finite(tensors: Mapping[str, torch.Tensor]) -> bool:
+    """Whether every floating-point weight is a finite number (no NaN, no infinity)."""
+    return all(bool(torch.isfinite(t).all()) for t in tensors.values() if t.is_floating_point())
+
+
+def is_model_file(path: str | Path) -> bool:
+    """Whether ``path`` is a chessgru model file (reads the safetensors header only)."""
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return HEADER_KEY in (f.metadata() or {})
+    except Exception:  # safetensors raises its own and OS errors alike: not ours
+        return False
+
+
+def check_out_path(path: str | Path) -> None:
+    """UserError unless a model can be written to ``path``: checked before a long run.
+
+    Only a chessgru model file is ever replaced (never a PGN given by mistake, never a
+    read-only model), and the folder must take a new file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name like me.chessgru.")
+    if path.exists():
+        if not is_model_file(path):
+            raise UserError(
+                f"{path} exists and is not a chessgru model file; choose another name "
+                "(only a model file is ever replaced)."
+            )
+        if not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWUSR:
+            raise UserError(f"The model file {path} is read-only; it is left as it is.")
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot write a model file in {path.parent}: {describe_os_error(exc)}."
+        ) from exc
 
 
 def _read(path: Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
@@ -144,6 +204,66 @@ def _read(path: Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
             f"{path} is not a chessgru model file (damaged or another format)."
         ) from exc
     return metadata, tensors
+
+
+def _check_setting(name: str, value: Any) -> None:
+    """ValueError unless a ModelConfig setting is in its sane range (by type and name)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        top = MAX_PLAYERS if name == "n_players" else MAX_SETTING
+        if not 0 <= value <= top:
+            raise ValueError(f"model setting {name} = {value} is out of range")
+    elif isinstance(value, float):
+        top = 1.0 if "dropout" in name else float(MAX_SETTING)
+        if not 0.0 <= value < top:
+            raise ValueError(f"model setting {name} = {value} is out of range")
+
+
+def _read_config(raw: Any) -> ModelConfig:
+    """The ModelConfig of a header, every setting checked; ValueError when unusable."""
+    if not isinstance(raw, dict):
+        raise ValueError("model_config is not an object")
+    config = ModelConfig.from_dict(raw)
+    for f in dataclasses.fields(config):
+        _check_setting(f.name, getattr(config, f.name))
+    return config
+
+
+def _read_players(raw: Any) -> list[dict[str, Any]]:
+    """The players list of a header, each field of the type it must have; else ValueError."""
+    if not isinstance(raw, list):
+        raise ValueError("players is not a list")
+    for p in raw:
+        ok = (
+            isinstance(p, dict)
+            and isinstance(p.get("name"), str)
+            and p["name"].strip()
+            and isinstance(p.get("aliases", []), list)
+            and all(isinstance(a, str) for a in p.get("aliases", []))
+            and all(_count(p.get(k, 0)) for k in ("games", "moves"))
+        )
+        if not ok:
+            raise ValueError("damaged player entry")
+    return _players(raw)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shapes_fit(config: ModelConfig, tensors: Mapping[str, torch.Tensor]) -> bool:
+    """Whether the file's weights are exactly those the config asks for.
+
+    The network is built on the "meta" device, which allocates nothing, so a header that
+    asks for an enormous network is caught before any memory is taken for it.
+    """
+    try:
+        with torch.device("meta"):
+            shapes = {k: tuple(v.shape) for k, v in ChessGRU(config).state_dict().items()}
+    except (ValueError, RuntimeError, TypeError, OverflowError):
+        return False
+    return shapes == {k: tuple(v.shape) for k, v in tensors.items()}
 
 
 def load_bundle(path: str | Path) -> Bundle:
@@ -160,24 +280,42 @@ def load_bundle(path: str | Path) -> Bundle:
         raise UserError(f"{path} is a safetensors file but not a chessgru model file.")
     try:
         header = json.loads(metadata[HEADER_KEY])
+        if not isinstance(header, dict):
+            raise ValueError("the header is not an object")
         version = int(header["format_version"])
         encoder_version = int(header["encoder_version"])
-        config = ModelConfig.from_dict(header["model_config"])
-        players = _players(header["players"])
-    except (ValueError, KeyError, TypeError) as exc:
+        config = _read_config(header["model_config"])
+        players = _read_players(header["players"])
+        if any(
+            not isinstance(header.get(k) or {}, dict) for k in ("train_config", "data", "metrics")
+        ):
+            raise ValueError("a header section is not an object")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UserError(f"model file {path} has a damaged header.") from exc
     if version > FORMAT_VERSION:
         raise UserError(
             f"model file {path} was written by a newer chessgru (format {version}); "
             "update chessgru to open it."
         )
-    if encoder_version != encoding.ENCODER_VERSION or config.vocab_size != encoding.VOCAB_SIZE:
+    if encoder_version != encoding.ENCODER_VERSION:
         raise UserError(
             f"model file {path} uses move encoding {encoder_version}, this chessgru uses "
             f"{encoding.ENCODER_VERSION}; retrain the model with this version."
         )
+    if config.vocab_size != encoding.VOCAB_SIZE:
+        raise UserError(
+            f"model file {path} predicts over {config.vocab_size} moves, this chessgru over "
+            f"{encoding.VOCAB_SIZE}; it was made by another program or is damaged."
+        )
     if len(players) != config.n_players:
         raise UserError(f"model file {path} has a damaged header (player list).")
+    if not _shapes_fit(config, tensors):
+        raise UserError(f"model file {path} does not match its own settings (damaged).")
+    if not all_finite(tensors):
+        raise UserError(
+            f"model file {path} holds weights that are not numbers (its training diverged); "
+            "retrain it with a smaller --lr."
+        )
     state = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
     return Bundle(path=path, config=config, state_dict=state, players=players, header=header)
 

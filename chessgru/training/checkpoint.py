@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from chessgru.atomic import atomic_write
+from chessgru.atomic import atomic_write, describe_os_error
 from chessgru.errors import UserError
 from chessgru.training.config import Progress
 
@@ -46,8 +46,14 @@ def save(
         "best": best or {},
         "optimizer": optimizer.state_dict(),
     }
-    with atomic_write(path) as tmp:
-        torch.save(payload, tmp)
+    try:
+        with atomic_write(path) as tmp:
+            torch.save(payload, tmp)
+    except OSError as exc:
+        raise UserError(
+            f"Could not write the checkpoint {path}: {describe_os_error(exc)}; the previous "
+            "checkpoint, if any, is kept: make room and run the same command with --resume."
+        ) from exc
 
 
 def restore(

@@ -18,10 +18,11 @@ from typing import Any, TextIO
 import torch
 import torch.distributed as dist
 
+from chessgru.atomic import check_writable, describe_os_error
 from chessgru.errors import UserError
 from chessgru.games import split
 from chessgru.games.corpus import Corpus, load_corpus
-from chessgru.model.bundle import Bundle, build_model, load_bundle, save_bundle
+from chessgru.model.bundle import Bundle, build_model, check_out_path, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.training import data
 from chessgru.training import report as train_report
@@ -106,6 +107,15 @@ def _build_model(
     return ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
 
 
+def _check_checkpoint_folder(checkpoint: Path) -> None:
+    try:
+        check_writable(checkpoint)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot write checkpoints in {checkpoint.parent}: {describe_os_error(exc)}."
+        ) from exc
+
+
 def fit(
     paths: Sequence[str | Path],
     config: TrainConfig,
@@ -122,6 +132,10 @@ def fit(
     """Train on the PGN ``paths`` and write the model file ``out`` (None on DDP ranks > 0)."""
     rt = resolve_runtime(config.device, config.precision, config.threads)
     log = make_logger(log_file, rt)
+    checkpoint = checkpoint or default_checkpoint(out)
+    if rt.main:  # before the hours of training, not after
+        check_out_path(out)
+        _check_checkpoint_folder(checkpoint)
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
         start = load_bundle(config.from_model) if config.from_model else None
@@ -129,7 +143,6 @@ def fit(
         held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
         plan = data.make_plan(corpus, config, known, held_keys)
         model = _build_model(config, model_config, plan.players, start)
-        checkpoint = checkpoint or default_checkpoint(out)
         log(
             f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
             f"{len(plan.held_out)} held out; {len(plan.players) - 1} named players; "
@@ -170,14 +183,20 @@ def fit(
             before = train_report.metrics(math.nan, start_tally, plan.players, [])
             figures["start_val_top1"] = before["val_top1"]
             figures["start_val_top3"] = before["val_top3"]
-        save_bundle(
-            out,
-            model.cpu(),
-            entries,
-            train_config=config.to_dict(),
-            data=train_report.data_summary(corpus, plan),
-            metrics=figures,
-        )
+        try:
+            save_bundle(
+                out,
+                model.cpu(),
+                entries,
+                train_config=config.to_dict(),
+                data=train_report.data_summary(corpus, plan),
+                metrics=figures,
+            )
+        except OSError as exc:
+            raise UserError(
+                f"Could not write {out}: {describe_os_error(exc)}; the trained weights are "
+                f"kept in {checkpoint}: make room and run the same command with --resume."
+            ) from exc
         checkpoint.unlink(missing_ok=True)  # the model file supersedes it
         return Result(out, entries, figures, train_report.table(shown, figures))
     finally:

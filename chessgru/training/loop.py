@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from chessgru.errors import UserError
 from chessgru.model.network import ChessGRU
 from chessgru.progress import progress_bar
 from chessgru.training import checkpoint as ckpt
@@ -173,6 +174,8 @@ def run_training(
             while state.batch < len(batches) and state.step < plan.total_steps:
                 games = batches[state.batch]
                 figures = train_step(net, optimizer, plan, games, state.step, config, rt)
+                if not math.isfinite(figures[0]):
+                    raise diverged(state.step + 1, config)
                 state.step += 1
                 state.batch += 1
                 state.epoch_sums = [a + b for a, b in zip(state.epoch_sums, figures, strict=True)]
@@ -210,9 +213,12 @@ def _end_epoch(
     if plies:
         record |= {"train_loss": loss / plies, "train_acc": hits / plies}
     state.history.append(record)
-    improved = math.isnan(val) or val < state.best_val  # no validation games: keep the last
+    no_val = len(plan.val) == 0
+    if not no_val and not math.isfinite(val):
+        raise diverged(state.step, config)
+    improved = no_val or val < state.best_val  # no validation games: keep the last
     if improved:
-        state.best_val = state.best_val if math.isnan(val) else val
+        state.best_val = state.best_val if no_val else val
         state.bad_epochs = 0
     else:
         state.bad_epochs += 1
@@ -229,6 +235,14 @@ def _end_epoch(
     if not improved:
         return None
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def diverged(step: int, config: TrainConfig) -> UserError:
+    """The error that stops a run whose loss stopped being a number (NaN or infinite)."""
+    return UserError(
+        f"The training diverged at step {step} (the loss is no longer a finite number), so "
+        f"no model was written; train again with a smaller --lr than {config.lr:g}."
+    )
 
 
 def _line(state: Progress, plan: data.Plan, stats: dict[str, float]) -> str:

@@ -37,7 +37,10 @@ def _rank_of_target(logits: np.ndarray, board: chess.Board, target: int) -> tupl
     legal, moves = encoding.legal_tokens(board)
     where = np.flatnonzero(legal == target)
     scores = logits[legal]
-    return int((scores > scores[where[0]]).sum()), moves[int(where[0])]
+    mine = scores[where[0]]
+    if not np.isfinite(mine):  # a broken model ranks nothing: a miss, never a tie for first
+        return len(legal), moves[int(where[0])]
+    return int((scores > mine).sum()), moves[int(where[0])]
 
 
 @torch.no_grad()
