@@ -111,8 +111,14 @@ class _FilePart:
     words: bytes
 
 
-def _parse_batch(source: str, texts: list[bytes], first_number: int) -> _FilePart:
-    """Worker entry point: parse game texts into plain data that pickles cheaply."""
+def _parse_batch(
+    source: str, texts: list[bytes], first_number: int, damage: str | None = None
+) -> _FilePart:
+    """Worker entry point: parse game texts into plain data that pickles cheaply.
+
+    ``damage`` is why the file could not be read past these texts: it becomes a skip
+    entry numbered after them.
+    """
     from array import array
 
     games: list[tuple] = []
@@ -128,6 +134,8 @@ def _parse_batch(source: str, texts: list[bytes], first_number: int) -> _FilePar
         lengths.append(len(game.tokens))
         tokens.extend(game.tokens)
         words.extend(game.words)
+    if damage is not None:
+        skipped.append((first_number + len(games) + len(skipped), damage))
     return _FilePart(games, skipped, lengths, tokens.tobytes(), words.tobytes())
 
 
@@ -159,16 +167,20 @@ def _join_parts(parts: list[_FilePart]) -> FileData:
     return FileData(games, skipped, offsets, tokens, words.reshape(-1, POSITION_WORDS))
 
 
-def _batches(path: Path) -> Iterator[list[bytes]]:
-    with pgn.open_binary(path) as stream:
-        batch: list[bytes] = []
-        for text in pgn.split_games(stream):
+def _batches(path: Path) -> Iterator[tuple[list[bytes], str | None]]:
+    """Game texts of a file in batches; the last says why reading stopped early, if it did."""
+    batch: list[bytes] = []
+    try:
+        for text in pgn.game_texts(path):
             batch.append(text)
             if len(batch) >= BATCH_GAMES:
-                yield batch
+                yield batch, None
                 batch = []
-        if batch:
-            yield batch
+    except pgn.DamagedFile as exc:
+        yield batch, str(exc)
+        return
+    if batch:
+        yield batch, None
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -179,10 +191,10 @@ def _parse_files(
 ) -> Iterator[tuple[Path, FileData]]:
     """Parse files (with their cache entry paths) in order, ``workers`` processes wide."""
 
-    def tasks() -> Iterator[tuple[int, str, list[bytes]]]:
+    def tasks() -> Iterator[tuple[int, str, list[bytes], str | None]]:
         for k, (path, _) in enumerate(todo):
-            for batch in _batches(path):
-                yield k, str(path), batch
+            for batch, damage in _batches(path):
+                yield k, str(path), batch, damage
 
     parts: list[list[_FilePart]] = [[] for _ in todo]
     done = 0
@@ -202,13 +214,13 @@ def _parse_files(
         yield todo[k][0], data
 
     if workers <= 1:
-        for k, source, batch in tasks():
-            yield from finish(k, _parse_batch(source, batch, 1))
+        for k, source, batch, damage in tasks():
+            yield from finish(k, _parse_batch(source, batch, 1, damage))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             pending: deque[tuple[int, Future[_FilePart]]] = deque()
-            for k, source, batch in tasks():
-                pending.append((k, pool.submit(_parse_batch, source, batch, 1)))
+            for k, source, batch, damage in tasks():
+                pending.append((k, pool.submit(_parse_batch, source, batch, 1, damage)))
                 while len(pending) > 2 * workers:
                     k0, future = pending.popleft()
                     yield from finish(k0, future.result())
@@ -303,7 +315,11 @@ def load_corpus(
     loaded: dict[Path, FileData] = {}
     todo: list[tuple[Path, Path]] = []
     for path in files:
-        entry = cache.entry_path(cache.file_digest(path))
+        try:
+            entry = cache.entry_path(cache.file_digest(path))
+        except OSError as exc:  # reported with the skipped games; the other files go on
+            loaded[path] = _unreadable(path, exc)
+            continue
         data = cache.load_entry(entry) if use_cache else None
         if data is None:
             todo.append((path, entry))
@@ -320,6 +336,14 @@ def load_corpus(
                     cache.save_entry(entries[path], data)
             loaded[path] = data
     return _assemble([(str(p), loaded[p]) for p in files], aliases, merge_names)
+
+
+def _unreadable(path: Path, exc: OSError) -> FileData:
+    """A file (or folder) that cannot be read at all: no games, one skip entry saying why."""
+    empty = np.zeros(0, dtype=np.int64)
+    positions = np.zeros((0, POSITION_WORDS), dtype=np.uint64)
+    reason = pgn.damage_reason(path, exc)
+    return FileData([], [(1, reason)], np.zeros(1, np.int64), empty.astype(np.uint16), positions)
 
 
 def _assemble(

@@ -13,26 +13,25 @@ reason, and reading goes on with the next game.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import chess
 import chess.pgn
 
-from chessgru.errors import UserError
+from chessgru.games.files import PGN_SUFFIXES as PGN_SUFFIXES
+from chessgru.games.files import DamagedFile, damage_reason, open_binary, read_lines
+from chessgru.games.files import find_pgn_files as find_pgn_files
 from chessgru.model.encoding import encode_move, position_words
 
 #: Bump when the reader's output for the same bytes changes (invalidates corpus caches).
-READER_VERSION = 1
+#: 2: UTF-16 and CR-only files, damaged compressed files, odd ratings.
+READER_VERSION = 2
 
-PGN_SUFFIXES = (".pgn", ".pgn.gz", ".pgn.bz2", ".pgn.zst")
 # "From Position" is lichess's name for standard chess from a FEN (the FEN rule decides).
 _STANDARD_VARIANTS = {"standard", "chess", "normal", "classical", "from position", ""}
 _RESULTS = {"1-0", "0-1", "1/2-1/2", "*"}
@@ -64,54 +63,6 @@ class SkippedGame:
     source: str
     number: int
     reason: str
-
-
-# ----------------------------------------------------------------------------- files
-
-
-def _has_pgn_suffix(path: Path) -> bool:
-    return path.name.lower().endswith(PGN_SUFFIXES)
-
-
-def find_pgn_files(paths: Iterable[str | Path]) -> list[Path]:
-    """PGN files named by ``paths``: files as given, folders searched recursively (sorted).
-
-    Raises UserError for a missing path, a folder without PGN files, or no paths at all.
-    """
-    found: list[Path] = []
-    given = [Path(p) for p in paths]
-    if not given:
-        raise UserError("No PGN file or folder was given.")
-    for path in given:
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and _has_pgn_suffix(p))
-            if not inside:
-                raise UserError(f"No PGN files (.pgn, .pgn.gz, .pgn.bz2, .pgn.zst) in {path}.")
-            found.extend(inside)
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise UserError(f"{path} does not exist.")
-    return list(dict.fromkeys(found))
-
-
-def open_binary(path: Path) -> BinaryIO:
-    """The decompressed bytes of a PGN file, streamed (never loaded whole)."""
-    name = path.name.lower()
-    try:
-        if name.endswith(".gz"):
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        if name.endswith(".bz2"):
-            return bz2.open(path, "rb")  # type: ignore[return-value]
-        if name.endswith(".zst"):
-            import zstandard
-
-            raw = path.open("rb")
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-            return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
-        return path.open("rb")
-    except OSError as exc:
-        raise UserError(f"Cannot open {path}: {exc.strerror or exc}.") from exc
 
 
 # ----------------------------------------------------------------------------- splitting
@@ -177,7 +128,9 @@ def _elo(value: str | None) -> int | None:
     if not value:
         return None
     value = value.strip()
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    # isdigit() alone accepts "²" and other digits that int() refuses.
+    plain = value.isascii() and value.isdigit() and len(value) <= 5
+    return int(value) if plain and int(value) > 0 else None
 
 
 def _optional(value: str | None) -> str | None:
@@ -392,12 +345,43 @@ def parse_texts(source: str, texts: Iterable[bytes], first_number: int = 1) -> I
             number += 1
 
 
+def game_texts(path: Path) -> Iterator[bytes]:
+    """The game texts of one file, streamed; DamagedFile after the last readable game.
+
+    The text being read when the damage came is given too: its moves up to there are
+    real moves (a fragment that does not parse is skipped with its own reason).
+    """
+    damage: list[OSError | EOFError] = []
+
+    def until_damage(lines: Iterator[bytes]) -> Iterator[bytes]:
+        try:
+            yield from lines
+        except (OSError, EOFError) as exc:
+            damage.append(exc)
+
+    try:
+        with open_binary(path) as stream:
+            yield from split_games(until_damage(read_lines(stream)))
+    except (OSError, EOFError) as exc:
+        damage.append(exc)
+    if damage:
+        raise DamagedFile(damage_reason(path, damage[0])) from damage[0]
+
+
 def read_games(path: Path) -> Iterator[tuple[GameInfo, list[chess.Move]] | SkippedGame]:
-    """Stream the games of one PGN file: (info, mainline moves) or a SkippedGame."""
-    with open_binary(Path(path)) as stream:
-        for game in parse_texts(str(path), split_games(stream)):
+    """Stream the games of one PGN file: (info, mainline moves) or a SkippedGame.
+
+    A damaged file gives its games up to the damage, then a SkippedGame saying why.
+    """
+    number = 0
+    try:
+        for game in parse_texts(str(path), game_texts(Path(path))):
             if game.info is not None:
+                number = game.info.number
                 yield game.info, game.moves
             else:
                 assert game.skipped is not None
+                number = game.skipped.number
                 yield game.skipped
+    except DamagedFile as exc:
+        yield SkippedGame(str(path), number + 1, str(exc))
