@@ -159,6 +159,9 @@ def test_pgn_gives_one_line_per_position(model: Path, tmp_path: Path, capsys) ->
         ("e2e4 e7e4", "move 2 (1... e7e4): 'e7e4' is not a legal move"),
         ("1. e4 hello", "move 2 (1... hello)"),
         ("1. e4 e5 2. Ke3", "move 3 (2. Ke3): 'Ke3' is not a legal move"),
+        ("e4 -- e5", "move 2 (1... --): '--' is not a legal move"),
+        ("e4 e5 Z0", "move 3 (2. Z0): 'Z0' is not a legal move"),
+        ("e4 e5 0000", "move 3 (2. 0000): '0000' is not a legal move"),
     ],
 )
 def test_bad_moves_name_the_move_and_ply(model: Path, capsys, moves: str, message: str) -> None:

@@ -170,3 +170,33 @@ def test_temporary_files_of_killed_writes_are_cleaned(tmp_path: Path) -> None:
     os.utime(old, (time.time() - 2 * 3600,) * 2)
     tiny_model_file(path)
     assert not old.exists() and fresh.exists()
+
+
+def test_train_reports_the_games_it_skipped_by_reason(tmp_path: Path, capsys) -> None:
+    path = write_pgn(tmp_path / "games.pgn", 40)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('[White "a"]\n[Black "b"]\n[Variant "Crazyhouse"]\n\n1. e4 *\n\n')
+        f.write('[White "a"]\n[Black "b"]\n\n1. e4 e5 2. Ke3 *\n\n')
+    assert train(path, tmp_path / "m.chessgru") == 0
+    err = capsys.readouterr().err
+    assert "2 games skipped (1 variant Crazyhouse, 1 illegal move)" in err
+    assert "players --verbose" in err
+
+
+def test_nothing_usable_says_why_not_unreadable(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "fen.pgn"
+    fen = "8/8/8/4k3/8/8/4K3/4R3 w - - 0 1"
+    path.write_text(f'[White "a"]\n[Black "b"]\n[FEN "{fen}"]\n\n1. Re2 *\n\n' * 3)
+    assert train(path, tmp_path / "m.chessgru") == 2
+    err = capsys.readouterr().err
+    assert "no usable games (3 skipped: 3 FEN start)" in err and "unreadable" not in err
+
+
+@pytest.mark.parametrize(
+    "text", ["", "\n\n", '[White "a"]\n[Black "b"]\n[Variant "Atomic"]\n\n*\n']
+)
+def test_players_on_a_file_without_games_exits_2(tmp_path: Path, text: str, capsys) -> None:
+    path = tmp_path / "empty.pgn"
+    path.write_text(text)
+    assert main(["players", str(path)]) == 2
+    assert "No usable games in" in capsys.readouterr().err

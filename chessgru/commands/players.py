@@ -48,13 +48,19 @@ def run(args: argparse.Namespace) -> int:
     if len(args.paths) == 1 and args.paths[0].lower().endswith(".chessgru"):
         return _model_players(Path(args.paths[0]), args)
     from chessgru.games.corpus import load_corpus
+    from chessgru.games.pgn import reason_kind, skip_summary
 
     corpus = load_corpus(
         args.paths, aliases=aliases(args), merge_names=not args.no_merge, workers=args.workers
     )
+    if not corpus.games:
+        summary = f" ({len(corpus.skipped)} skipped: {skip_summary(corpus.skipped)})"
+        raise UserError(
+            f"No usable games in {' '.join(args.paths)}{summary if corpus.skipped else ''}."
+        )
     counts = corpus.player_games()
     players = [(n, c) for n, c in counts.most_common() if c >= args.min_games]
-    reasons = Counter(_reason_kind(s.reason) for s in corpus.skipped)
+    reasons = Counter(reason_kind(s.reason) for s in corpus.skipped)
     if args.json:
         report = {
             "games": len(corpus.games),
@@ -95,11 +101,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("(--verbose lists each skipped game)", file=out)
     return 0
-
-
-def _reason_kind(reason: str) -> str:
-    """Reason without the game-specific detail: "illegal move 'Nf9' at ply 3" -> "illegal move"."""
-    return reason.split(" '", 1)[0].split(" at ply", 1)[0]
 
 
 def _model_players(path: Path, args: argparse.Namespace) -> int:

@@ -64,6 +64,8 @@ def parse_moves(text: str, board: chess.Board) -> list[chess.Move]:
                     raise chess.IllegalMoveError(word)
             else:
                 move = board.parse_san(word)
+            if not move:  # "--", "Z0", "0000": python-chess reads them as a null move
+                raise chess.IllegalMoveError(word)
         except chess.AmbiguousMoveError:
             raise UserError(
                 f"{where}: '{word}' is ambiguous in this position; name the piece's file or rank."

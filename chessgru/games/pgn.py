@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,17 @@ class SkippedGame:
     source: str
     number: int
     reason: str
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its game's detail: "illegal move 'Nf9' at ply 3" -> "illegal move"."""
+    return reason.split(" '", 1)[0].split(" at ply", 1)[0]
+
+
+def skip_summary(skipped: Iterable[SkippedGame]) -> str:
+    """Counts by kind of reason, most first: "3 FEN start, 1 variant Crazyhouse"."""
+    counts = Counter(reason_kind(s.reason) for s in skipped)
+    return ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
 
 
 # ----------------------------------------------------------------------------- splitting

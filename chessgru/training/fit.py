@@ -22,6 +22,7 @@ from chessgru.atomic import check_writable, describe_os_error
 from chessgru.errors import UserError
 from chessgru.games import split
 from chessgru.games.corpus import Corpus, load_corpus
+from chessgru.games.pgn import skip_summary
 from chessgru.model.bundle import Bundle, build_model, check_out_path, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.training import data
@@ -64,8 +65,9 @@ def _load(
     if rt.world > 1 and rt.main:
         dist.barrier()
     if not corpus.games:
+        detail = f": {skip_summary(corpus.skipped)}" if corpus.skipped else ""
         raise UserError(
-            f"The PGN files hold no usable games ({len(corpus.skipped)} skipped as unreadable)."
+            f"The PGN files hold no usable games ({len(corpus.skipped)} skipped{detail})."
         )
     return corpus
 
@@ -138,6 +140,11 @@ def fit(
         _check_checkpoint_folder(checkpoint)
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
+        if corpus.skipped:
+            log(
+                f"{len(corpus.skipped)} games skipped ({skip_summary(corpus.skipped)}); "
+                "`chessgru players --verbose PGN...` lists each with its file and number"
+            )
         start = load_bundle(config.from_model) if config.from_model else None
         known = start.player_names if start else ()
         held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
