@@ -138,7 +138,7 @@ def _entries() -> list[Path]:
 def test_corrupt_cache_entry_is_rebuilt(two_files: Path) -> None:
     first = load_corpus(two_files, workers=1, progress=False)
     entries = _entries()
-    positions = entries[0] / "positions.npy"
+    positions = entries[0] / "positions.bin"
     positions.write_bytes(positions.read_bytes()[:100])
     (entries[1] / "meta.json").write_text("{not json", encoding="utf-8")
     second = load_corpus(two_files, workers=1, progress=False)
@@ -147,6 +147,31 @@ def test_corrupt_cache_entry_is_rebuilt(two_files: Path) -> None:
     assert all(cache_module.load_entry(e) is not None for e in entries)
     assert _entries() == entries
     assert not [p for p in paths.cache_dir().iterdir() if p.name.startswith(".tmp-")]
+
+
+def _flip_byte(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["tokens", "positions", "offsets", "keys", "player", "skip"])
+def test_damage_that_keeps_the_sizes_is_caught_and_rebuilt(two_files: Path, damage: str) -> None:
+    first = load_corpus(two_files, workers=1, progress=False)
+    entry = _entries()[0]
+    if damage == "player":  # same structure, same length: only a checksum sees it
+        meta = entry / "meta.json"
+        meta.write_text(meta.read_text(encoding="utf-8").replace("Karpov", "Kasper"))
+    elif damage == "skip":
+        meta = entry / "meta.json"
+        meta.write_text(meta.read_text(encoding="utf-8").replace("illegal", "ILLEGAL"))
+    else:
+        _flip_byte(entry / f"{damage}.bin", 5)
+    second = load_corpus(two_files, workers=1, progress=False)
+    assert second.games == first.games and second.skipped == first.skipped
+    assert np.array_equal(second.tokens, first.tokens)
+    assert np.array_equal(second.positions, first.positions)
+    assert cache_module.load_entry(entry) is not None
 
 
 def test_stale_tmp_folders_of_killed_runs_are_removed(two_files: Path) -> None:
@@ -162,7 +187,7 @@ def test_stale_tmp_folders_of_killed_runs_are_removed(two_files: Path) -> None:
     assert fresh.exists()  # may belong to a run writing right now
 
 
-def test_duplicates_inside_one_file_are_dropped_before_caching(tmp_path: Path) -> None:
+def test_duplicates_inside_one_file_are_dropped_on_parse_and_on_a_hit(tmp_path: Path) -> None:
     path = tmp_path / "d.pgn"
     path.write_bytes(
         _pgn([("A", "B", "2000.01.01", MOVES[1]), ("C", "D", "2000.01.01", MOVES[1])] * 2)

@@ -85,7 +85,7 @@ def deny(monkeypatch: pytest.MonkeyPatch, secret: Path) -> None:
         return real_open(self, *args, **kwargs)
 
     def scandir(path="."):
-        if Path(path) == secret:
+        if isinstance(path, str | os.PathLike) and Path(path) == secret:
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 

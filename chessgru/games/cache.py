@@ -1,11 +1,16 @@
 """The on-disk cache of parsed PGN files: one entry per file's bytes, encoder and reader.
 
-An entry is a folder of plain .npy arrays (offsets, tokens, position words) and a
-meta.json (game headers, skipped games, duplicates dropped), named by the hash of the
-file's bytes, the encoder version, the reader version and the cache format, so an edited
-file or a new encoder never reads a stale entry. Entries are written to a ``.tmp-``
-folder and renamed into place: a killed run never leaves a half-written entry, and a
-later load removes its leftovers. A damaged entry reads as missing and is rebuilt.
+An entry is a folder of raw arrays (``tokens.bin``, ``positions.bin``, ``keys.bin``,
+``offsets.bin``) and a meta.json (game headers, skipped games, array shapes, checksums),
+named by the hash of the file's bytes, the encoder version, the reader version and the
+cache format, so an edited file or a new encoder never reads a stale entry.
+
+Memory stays bounded whatever the size of the input: an entry is written batch by batch
+as the games are parsed (:class:`EntryWriter`), and read back memory-mapped, so a cache
+hit costs the game headers, not the plies. Entries are built in a ``.tmp-`` folder and
+renamed into place: a killed run never leaves a half-written entry, and a later load
+removes its leftovers. Every array and the headers carry a CRC-32 in meta.json: an entry
+damaged on disk, even one that keeps its array sizes, reads as missing and is rebuilt.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import os
 import shutil
 import tempfile
 import time
+import zlib
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,22 +33,60 @@ from chessgru import paths as chessgru_paths
 from chessgru.games import pgn
 from chessgru.model.encoding import ENCODER_VERSION, POSITION_WORDS
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 #: A ``.tmp-`` folder in the cache older than this was left by a killed run (a live
 #: write of even the biggest file takes well under a minute).
 STALE_TMP_SECONDS = 3600
+#: Bytes of a game's de-duplication key (a hash of its date and moves).
+KEY_BYTES = 16
+#: name -> (dtype, shape of one row) of the arrays an entry holds.
+ARRAYS: dict[str, tuple[type, tuple[int, ...]]] = {
+    "offsets": (np.int64, ()),
+    "tokens": (np.uint16, ()),
+    "positions": (np.uint64, (POSITION_WORDS,)),
+    "keys": (np.uint8, (KEY_BYTES,)),
+}
+_CHUNK = 1 << 22
 
 
 @dataclass
 class FileData:
-    """Everything the cache holds for one file."""
+    """One file's games and skips; its ply arrays stay on disk until asked for.
+
+    Nothing is mapped or read until :meth:`array` or :meth:`read` is called, so a corpus
+    of hundreds of files holds no open file per file.
+    """
 
     games: list[tuple]
     skipped: list[tuple[int, str]]
-    offsets: np.ndarray
-    tokens: np.ndarray
-    positions: np.ndarray
-    duplicates: int = 0  # dropped inside this file (same moves and date as an earlier game)
+    plies: int
+    folder: Path | None  # the entry's folder; None: no games, no arrays
+
+    def array(self, name: str) -> np.ndarray:
+        """A read-only memory map of one of :data:`ARRAYS` (the whole array)."""
+        dtype, _ = ARRAYS[name]
+        shape = _shape(name, {"games": len(self.games), "plies": self.plies})
+        if self.folder is None:
+            return np.zeros(shape, dtype=dtype)
+        return map_array(self.folder / f"{name}.bin", dtype, shape)
+
+    def read(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` of one array as a private copy, by a plain file read."""
+        dtype, row = ARRAYS[name]
+        width = int(np.prod(row))
+        assert self.folder is not None
+        flat = np.fromfile(
+            self.folder / f"{name}.bin",
+            dtype=dtype,
+            count=(stop - start) * width,
+            offset=start * width * np.dtype(dtype).itemsize,
+        )
+        return flat.reshape(-1, *row)
+
+
+def game_key(date: str, tokens: bytes) -> bytes:
+    """What makes two games the same: the date and the exact moves (hashed)."""
+    return hashlib.blake2b(date.encode() + b"\0" + tokens, digest_size=KEY_BYTES).digest()
 
 
 def file_digest(path: Path) -> str:
@@ -58,35 +103,116 @@ def entry_path(digest: str) -> Path:
     return chessgru_paths.cache_dir() / name
 
 
-_ARRAYS = ("offsets", "tokens", "positions")
+def _meta_crc(meta: dict) -> int:
+    body = {k: v for k, v in meta.items() if k != "meta_crc"}
+    return zlib.crc32(json.dumps(body, ensure_ascii=False, sort_keys=True).encode())
 
 
-def save_entry(path: Path, data: FileData) -> None:
-    """Write a folder of .npy files and meta.json, then rename it into place.
+class EntryWriter:
+    """Writes one entry batch by batch, so a file's plies are never all in memory.
 
-    The rename is atomic, so a killed run leaves at most a ``.tmp-`` folder (a later load
-    removes it), never a half-written entry. Plain .npy files (not .npz) load at disk
-    speed: no zip, no CRC.
+    ``path=None`` writes to a private temporary folder instead of the cache (the
+    ``use_cache=False`` case); it is deleted once read back (the maps stay valid).
     """
-    meta = {"games": data.games, "skipped": data.skipped, "duplicates": data.duplicates}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
-    try:
-        for name in _ARRAYS:
-            np.save(tmp / f"{name}.npy", getattr(data, name), allow_pickle=False)
-        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        if path.exists():  # a corrupt or stale entry being rebuilt
-            stale = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
-            os.replace(path, stale / "old")
-            shutil.rmtree(stale, ignore_errors=True)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        parent = path.parent if path is not None else None
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=parent, prefix=".tmp-"))
+        self._files = {n: (self.tmp / f"{n}.bin").open("wb") for n in ARRAYS if n != "offsets"}
+        self._crc = dict.fromkeys(ARRAYS, 0)
+        self._lengths = array("q")
+        self.games: list[tuple] = []
+        self.skipped: list[tuple[int, str]] = []
+
+    def _write(self, name: str, data: bytes) -> None:
+        self._files[name].write(data)
+        self._crc[name] = zlib.crc32(data, self._crc[name])
+
+    def add(
+        self,
+        games: list[tuple],
+        skipped: list[tuple[int, str]],
+        lengths: list[int],
+        tokens: bytes,
+        words: bytes,
+        keys: bytes,
+    ) -> None:
+        """Append one parsed batch (games already numbered within the file)."""
+        self.games.extend(games)
+        self.skipped.extend(skipped)
+        self._lengths.extend(lengths)
+        self._write("tokens", tokens)
+        self._write("positions", words)
+        self._write("keys", keys)
+
+    def commit(self) -> FileData:
+        """Finish the entry, rename it into place, and read it back memory-mapped."""
+        try:
+            for handle in self._files.values():
+                handle.close()
+            offsets = np.zeros(len(self._lengths) + 1, dtype=np.int64)
+            np.cumsum(np.frombuffer(self._lengths, dtype=np.int64), out=offsets[1:])
+            self._write_offsets(offsets.tobytes())
+            shapes = {"games": len(self.games), "plies": int(offsets[-1])}
+            meta = {"games": self.games, "skipped": self.skipped, "shapes": shapes}
+            meta["crc"] = self._crc
+            meta["meta_crc"] = _meta_crc(json.loads(json.dumps(meta, ensure_ascii=False)))
+            text = json.dumps(meta, ensure_ascii=False)
+            (self.tmp / "meta.json").write_text(text, encoding="utf-8")
+            if self.path is None:  # the caller removes the folder once it is read
+                return FileData(self.games, self.skipped, shapes["plies"], self.tmp)
+            _replace(self.tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        data = load_entry(self.path, verify=False)
+        assert data is not None
+        return data
+
+    def _write_offsets(self, data: bytes) -> None:
+        (self.tmp / "offsets.bin").write_bytes(data)
+        self._crc["offsets"] = zlib.crc32(data)
+
+    def abort(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    if path.exists():  # a corrupt or stale entry being rebuilt
+        stale = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
+        os.replace(path, stale / "old")
+        shutil.rmtree(stale, ignore_errors=True)
+    os.replace(tmp, path)
+
+
+def _shape(name: str, shapes: dict[str, int]) -> tuple[int, ...]:
+    rows = {"offsets": shapes["games"] + 1, "tokens": shapes["plies"]}
+    rows |= {"positions": shapes["plies"], "keys": shapes["games"]}
+    return (rows[name], *ARRAYS[name][1])
+
+
+def map_array(file: Path, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only memory map of a raw array file (an empty array for an empty file)."""
+    if int(np.prod(shape)) == 0:
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(file, dtype=dtype, mode="r", shape=shape)
+
+
+def _crc_of(file: Path) -> int:
+    crc = 0
+    with file.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 def remove_stale_tmp(cache: Path) -> None:
-    """Delete ``.tmp-`` folders of runs killed while writing an entry (see save_entry)."""
+    """Delete ``.tmp-`` folders of runs killed while writing an entry (see EntryWriter)."""
     cutoff = time.time() - STALE_TMP_SECONDS
     with contextlib.suppress(OSError):  # a missing or unreadable cache has nothing to clean
         for tmp in cache.glob(".tmp-*"):
@@ -94,29 +220,32 @@ def remove_stale_tmp(cache: Path) -> None:
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_entry(path: Path) -> FileData | None:
-    """The cached arrays, or None when the entry is missing or unreadable (then rebuilt)."""
+def load_entry(path: Path, verify: bool = True) -> FileData | None:
+    """The cached arrays (memory-mapped), or None when missing or damaged (then rebuilt).
+
+    ``verify`` checks every array and the headers against their checksums, reading the
+    files in chunks (no copy is kept): a flipped byte anywhere means a rebuild.
+    """
     if not path.is_dir():
         return None
     try:
-        offsets, tokens, positions = (
-            np.load(path / f"{name}.npy", allow_pickle=False) for name in _ARRAYS
-        )
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        shapes = {"games": int(meta["shapes"]["games"]), "plies": int(meta["shapes"]["plies"])}
+        if verify and (
+            meta["meta_crc"] != _meta_crc(meta)
+            or any(_crc_of(path / f"{n}.bin") != int(meta["crc"][n]) for n in ARRAYS)
+        ):
+            return None
+        for name, (dtype, _) in ARRAYS.items():
+            size = int(np.prod(_shape(name, shapes))) * np.dtype(dtype).itemsize
+            if (path / f"{name}.bin").stat().st_size != size:
+                return None
         games = [tuple(g) for g in meta["games"]]
         skipped = [(int(n), str(r)) for n, r in meta["skipped"]]
-        duplicates = int(meta["duplicates"])
-    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        data = FileData(games, skipped, shapes["plies"], path)
+        ends = data.read("offsets", 0, 1)[0], data.read("offsets", len(games), len(games) + 1)[0]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    valid = (
-        offsets.dtype == np.int64
-        and tokens.dtype == np.uint16
-        and positions.dtype == np.uint64
-        and offsets.shape == (len(games) + 1,)
-        and positions.shape == (len(tokens), POSITION_WORDS)
-        and offsets[0] == 0
-        and offsets[-1] == len(tokens)
-    )
-    if not valid:
+    if len(games) != shapes["games"] or ends != (0, shapes["plies"]):
         return None
-    return FileData(games, skipped, offsets, tokens, positions, duplicates)
+    return data

@@ -13,9 +13,10 @@ and player spellings are merged into canonical names (``names.resolve_names``).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
+import shutil
+import tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,10 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from chessgru import paths as chessgru_paths
-from chessgru.games import cache, names, pgn
+from chessgru.atomic import describe_os_error
+from chessgru.errors import UserError
+from chessgru.games import cache, gather, names, pgn
 from chessgru.games.cache import FileData
 from chessgru.games.pgn import GameInfo, SkippedGame
-from chessgru.model.encoding import POSITION_WORDS
 from chessgru.progress import progress_bar
 
 #: Game texts per batch sent to a worker: big enough to amortise the hand-over, small
@@ -102,13 +104,14 @@ def _gather(
 
 @dataclass
 class _FilePart:
-    """Parsed games of one file (or of one batch of it), in file order."""
+    """Parsed games of one batch of a file, in file order."""
 
     games: list[tuple]  # GameInfo fields without `source`
     skipped: list[tuple[int, str]]
     lengths: list[int]
     tokens: bytes
     words: bytes
+    keys: bytes  # cache.KEY_BYTES per game
 
 
 def _parse_batch(
@@ -124,6 +127,7 @@ def _parse_batch(
     games: list[tuple] = []
     skipped: list[tuple[int, str]] = []
     lengths: list[int] = []
+    keys: list[bytes] = []
     tokens, words = array("H"), array("Q")
     for game in pgn.parse_texts(source, texts, first_number):
         if game.info is None:
@@ -132,39 +136,16 @@ def _parse_batch(
             continue
         games.append(dataclasses.astuple(game.info)[1:])
         lengths.append(len(game.tokens))
+        keys.append(cache.game_key(game.info.date, game.tokens.tobytes()))
         tokens.extend(game.tokens)
         words.extend(game.words)
     if damage is not None:
         skipped.append((first_number + len(games) + len(skipped), damage))
-    return _FilePart(games, skipped, lengths, tokens.tobytes(), words.tobytes())
+    return _FilePart(games, skipped, lengths, tokens.tobytes(), words.tobytes(), b"".join(keys))
 
 
 def _count_games(part: _FilePart) -> int:
     return len(part.games) + len(part.skipped)
-
-
-def _join_parts(parts: list[_FilePart]) -> FileData:
-    """One file's arrays from its batches, freeing each batch once copied (peak memory)."""
-    lengths = np.fromiter((n for p in parts for n in p.lengths), dtype=np.int64)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    plies = int(offsets[-1])
-    tokens = np.empty(plies, dtype=np.uint16)
-    words = np.empty(plies * POSITION_WORDS, dtype=np.uint64)
-    games: list[tuple] = []
-    skipped: list[tuple[int, str]] = []
-    at = 0
-    for part in parts:
-        n = len(part.tokens) // 2
-        tokens[at : at + n] = np.frombuffer(part.tokens, dtype=np.uint16)
-        words[at * POSITION_WORDS : (at + n) * POSITION_WORDS] = np.frombuffer(
-            part.words, dtype=np.uint64
-        )
-        at += n
-        games.extend(part.games)
-        skipped.extend(part.skipped)
-        part.tokens = part.words = b""
-    return FileData(games, skipped, offsets, tokens, words.reshape(-1, POSITION_WORDS))
 
 
 def _batches(path: Path) -> Iterator[tuple[list[bytes], str | None]]:
@@ -187,110 +168,96 @@ def _batches(path: Path) -> Iterator[tuple[list[bytes], str | None]]:
 
 
 def _parse_files(
-    todo: list[tuple[Path, Path]], workers: int, bar
+    todo: list[tuple[Path, Path | None]], workers: int, bar
 ) -> Iterator[tuple[Path, FileData]]:
-    """Parse files (with their cache entry paths) in order, ``workers`` processes wide."""
+    """Parse files in order, ``workers`` processes wide, each batch straight to its entry.
+
+    A file's entry (``None``: a private temporary one) is written as its batches arrive,
+    so memory holds a few batches, never a whole file.
+    """
 
     def tasks() -> Iterator[tuple[int, str, list[bytes], str | None]]:
         for k, (path, _) in enumerate(todo):
             for batch, damage in _batches(path):
                 yield k, str(path), batch, damage
 
-    parts: list[list[_FilePart]] = [[] for _ in todo]
+    writers: dict[int, cache.EntryWriter] = {}
+    numbered = [0] * len(todo)  # games (used or skipped) of each file so far
     done = 0
+
+    def writer(k: int) -> cache.EntryWriter:
+        if k not in writers:
+            try:
+                writers[k] = cache.EntryWriter(todo[k][1])
+            except OSError:  # a read-only cache costs speed next time, never the run
+                writers[k] = cache.EntryWriter(None)
+        return writers[k]
 
     def finish(k: int, part: _FilePart) -> Iterator[tuple[Path, FileData]]:
         nonlocal done
-        parts[k].append(part)
+        base = numbered[k]  # each batch numbered its games from 1: shift them
+        games = [(g[0] + base, *g[1:]) for g in part.games]
+        skipped = [(n + base, r) for n, r in part.skipped]
+        writer(k).add(games, skipped, part.lengths, part.tokens, part.words, part.keys)
+        numbered[k] += _count_games(part)
         bar.update(_count_games(part))
         # Files complete in order because batches are submitted and collected in order.
         while k > done:
-            yield from _flush(done)
+            yield todo[done][0], writer(done).commit()
             done += 1
 
-    def _flush(k: int) -> Iterator[tuple[Path, FileData]]:
-        data = _renumber(parts[k])
-        parts[k] = []
-        yield todo[k][0], data
-
-    if workers <= 1:
-        for k, source, batch, damage in tasks():
-            yield from finish(k, _parse_batch(source, batch, 1, damage))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            pending: deque[tuple[int, Future[_FilePart]]] = deque()
+    try:
+        if workers <= 1:
             for k, source, batch, damage in tasks():
-                pending.append((k, pool.submit(_parse_batch, source, batch, 1, damage)))
-                while len(pending) > 2 * workers:
+                yield from finish(k, _parse_batch(source, batch, 1, damage))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                pending: deque[tuple[int, Future[_FilePart]]] = deque()
+                for k, source, batch, damage in tasks():
+                    pending.append((k, pool.submit(_parse_batch, source, batch, 1, damage)))
+                    while len(pending) > 2 * workers:
+                        k0, future = pending.popleft()
+                        yield from finish(k0, future.result())
+                while pending:
                     k0, future = pending.popleft()
                     yield from finish(k0, future.result())
-            while pending:
-                k0, future = pending.popleft()
-                yield from finish(k0, future.result())
-    while done < len(todo):
-        yield from _flush(done)
-        done += 1
-
-
-def _renumber(parts: list[_FilePart]) -> FileData:
-    """Join a file's batches; each batch numbered its games from 1, so shift them."""
-    base = 0
-    for part in parts:
-        if base:
-            part.games = [(g[0] + base, *g[1:]) for g in part.games]
-            part.skipped = [(n + base, r) for n, r in part.skipped]
-        base += _count_games(part)
-    return _drop_duplicates_within(_join_parts(parts))
-
-
-def _game_key(data: FileData, i: int) -> tuple[str, bytes]:
-    """What makes two games the same: the date and the exact moves."""
-    return data.games[i][4], data.tokens[data.offsets[i] : data.offsets[i + 1]].tobytes()
-
-
-def _first_seen(data: FileData, seen: set[tuple[str, bytes]]) -> np.ndarray:
-    """A bool per game: False for a game whose key is in ``seen``; adds the new keys."""
-    keep = np.ones(len(data.games), dtype=bool)
-    for i in range(len(data.games)):
-        key = _game_key(data, i)
-        if key in seen:
-            keep[i] = False
-        else:
-            seen.add(key)
-    return keep
-
-
-def _drop_duplicates_within(data: FileData) -> FileData:
-    """Drop a file's own repeated games before caching, so loading it alone never copies."""
-    keep = _first_seen(data, set())
-    if keep.all():
-        return data
-    tokens, positions, offsets = _select(data, keep)
-    games = [g for g, k in zip(data.games, keep.tolist(), strict=True) if k]
-    dropped = int(len(keep) - keep.sum())
-    return FileData(games, data.skipped, offsets, tokens, positions, data.duplicates + dropped)
-
-
-def _select(data: FileData, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ply arrays and offsets of the games where ``keep`` (bool per game) is True."""
-    return _gather(data.offsets, data.tokens, data.positions, np.flatnonzero(keep))
+        while done < len(todo):
+            yield todo[done][0], writer(done).commit()
+            done += 1
+    except OSError as exc:
+        where = todo[done][1] or Path(tempfile.gettempdir())
+        raise UserError(
+            f"Cannot write the parsed games to {where.parent}: {describe_os_error(exc)}; "
+            "make room there or set CHESSGRU_CACHE to another folder."
+        ) from exc
+    finally:
+        for k in range(done, len(todo)):
+            if k in writers:
+                writers[k].abort()
 
 
 # ----------------------------------------------------------------------------- corpus
 
 
 def _dedupe(datas: list[tuple[str, FileData]]) -> tuple[list[np.ndarray], int]:
-    """Per file, a bool per game: False for a game already seen in an earlier file."""
-    if len(datas) == 1:  # a file's own duplicates were dropped before it was cached
-        return [np.ones(len(datas[0][1].games), dtype=bool)], datas[0][1].duplicates
-    seen: set[tuple[str, bytes]] = set()
+    """Per file, a bool per game: False for a game seen before (in it or an earlier file).
+
+    Only the 16-byte keys are compared, so this holds one small set, not the moves.
+    """
+    seen: set[bytes] = set()
     keeps: list[np.ndarray] = []
-    duplicates = 0
     for _, data in datas:
-        keep = _first_seen(data, seen)
-        duplicates += data.duplicates + int(len(keep) - keep.sum())
+        keep = np.ones(len(data.games), dtype=bool)
+        for start in range(0, len(keep), 1 << 16):  # read the keys a slice at a time
+            block = data.read("keys", start, min(start + (1 << 16), len(keep))).tobytes()
+            for i in range(len(block) // cache.KEY_BYTES):
+                key = block[i * cache.KEY_BYTES : (i + 1) * cache.KEY_BYTES]
+                if key in seen:
+                    keep[start + i] = False
+                else:
+                    seen.add(key)
         keeps.append(keep)
-    return keeps, duplicates
+    return keeps, int(sum(len(k) - int(k.sum()) for k in keeps))
 
 
 def load_corpus(
@@ -306,14 +273,16 @@ def load_corpus(
 
     Only games from the standard start with at least one legal move are kept; the rest
     are listed in ``Corpus.skipped``. ``workers`` defaults to the number of CPUs.
-    Raises UserError for a missing path or when no PGN file is found.
+    The arrays are memory maps of the cache (or of unlinked temporary files), so memory
+    holds the game headers, not the plies. Raises UserError for a missing path or when
+    no PGN file is found.
     """
     files = pgn.find_pgn_files([paths] if isinstance(paths, str | Path) else paths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if use_cache:
         cache.remove_stale_tmp(chessgru_paths.cache_dir())
     loaded: dict[Path, FileData] = {}
-    todo: list[tuple[Path, Path]] = []
+    todo: list[tuple[Path, Path | None]] = []
     for path in files:
         try:
             entry = cache.entry_path(cache.file_digest(path))
@@ -322,77 +291,66 @@ def load_corpus(
             continue
         data = cache.load_entry(entry) if use_cache else None
         if data is None:
-            todo.append((path, entry))
+            todo.append((path, entry if use_cache else None))
         else:
             loaded[path] = data
-    entries = dict(todo)
     if sum(path.stat().st_size for path, _ in todo) < SMALL_INPUT_BYTES:
         workers = 1  # starting processes would cost more than it saves
-    with progress_bar("reading games", enabled=progress) as bar:
-        for path, data in _parse_files(todo, workers, bar):
-            if use_cache:
-                # A read-only or full cache costs speed next time, never the run.
-                with contextlib.suppress(OSError):
-                    cache.save_entry(entries[path], data)
-            loaded[path] = data
-    return _assemble([(str(p), loaded[p]) for p in files], aliases, merge_names)
+    try:
+        with progress_bar("reading games", enabled=progress) as bar:
+            for path, data in _parse_files(todo, workers, bar):
+                loaded[path] = data
+        datas = [(str(p), loaded[p]) for p in files]
+        scratch = chessgru_paths.cache_dir() if use_cache else None
+        return _assemble(datas, aliases, merge_names, scratch)
+    finally:
+        if not use_cache:  # private entries: the maps made of them stay valid
+            for data in loaded.values():
+                if data.folder is not None:
+                    shutil.rmtree(data.folder, ignore_errors=True)
 
 
 def _unreadable(path: Path, exc: OSError) -> FileData:
     """A file (or folder) that cannot be read at all: no games, one skip entry saying why."""
-    empty = np.zeros(0, dtype=np.int64)
-    positions = np.zeros((0, POSITION_WORDS), dtype=np.uint64)
-    reason = pgn.damage_reason(path, exc)
-    return FileData([], [(1, reason)], np.zeros(1, np.int64), empty.astype(np.uint16), positions)
+    return FileData([], [(1, pgn.damage_reason(path, exc))], plies=0, folder=None)
 
 
 def _assemble(
-    datas: list[tuple[str, FileData]], aliases: Mapping[str, str] | None, merge_names: bool
+    datas: list[tuple[str, FileData]],
+    aliases: Mapping[str, str] | None,
+    merge_names: bool,
+    scratch: Path | None,
 ) -> Corpus:
     keeps, duplicates = _dedupe(datas)
     kept: list[tuple[str, list[tuple]]] = []
     raw_counts: Counter[str] = Counter()
-    token_parts, position_parts, length_parts = [], [], []
     for (source, data), keep in zip(datas, keeps, strict=True):
-        if keep.all():  # the usual case: no copy of the (possibly gigabytes of) arrays
-            games, tokens, positions, offsets = (
-                data.games,
-                data.tokens,
-                data.positions,
-                data.offsets,
-            )
-        else:
-            games = [g for g, k in zip(data.games, keep.tolist(), strict=True) if k]
-            tokens, positions, offsets = _select(data, keep)
+        games = (
+            data.games if keep.all() else [g for g, k in zip(data.games, keep, strict=True) if k]
+        )
         kept.append((source, games))
         for game in games:
             raw_counts[game[1]] += 1
             raw_counts[game[2]] += 1
-        token_parts.append(tokens)
-        position_parts.append(positions)
-        length_parts.append(np.diff(offsets))
     mapping, merges = names.resolve_names(raw_counts, aliases, merge=merge_names)
     infos = [
         GameInfo(source, g[0], mapping[g[1]], mapping[g[2]], *g[3:])
         for source, games in kept
         for g in games
     ]
-    lengths = np.concatenate(length_parts) if length_parts else np.zeros(0, np.int64)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
     skipped = [SkippedGame(s, n, r) for s, data in datas for n, r in data.skipped]
+    if len(datas) == 1 and keeps[0].all():  # the usual case: the cache's own maps
+        data = datas[0][1]
+        offsets = np.array(data.array("offsets"))
+        tokens, positions = data.array("tokens"), data.array("positions")
+    else:
+        offsets, tokens, positions = gather.join_files([d for _, d in datas], keeps, scratch)
     return Corpus(
         games=infos,
-        offsets=offsets,
-        tokens=_concat(token_parts, np.uint16, (0,)),
-        positions=_concat(position_parts, np.uint64, (0, POSITION_WORDS)),
+        offsets=np.asarray(offsets),
+        tokens=tokens,
+        positions=positions,
         skipped=skipped,
         merges=merges,
         duplicates=duplicates,
     )
-
-
-def _concat(parts: list[np.ndarray], dtype, empty_shape: tuple[int, ...]) -> np.ndarray:
-    if not parts:
-        return np.zeros(empty_shape, dtype=dtype)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
