@@ -143,3 +143,19 @@ def test_utf16_and_old_mac_line_ends_read_every_game(
     assert len(corpus.games) == N and not corpus.skipped
     assert [g.white for g in corpus.games] == [g.white for g in expected.games]
     assert (corpus.tokens == expected.tokens).all()
+
+
+def test_a_full_cache_disk_is_one_sentence_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from chessgru import paths
+    from chessgru.errors import UserError
+    from chessgru.games import cache
+
+    def disk_full(self, name: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(cache.EntryWriter, "_write", disk_full)
+    with pytest.raises(UserError, match="the disk is full"):
+        load_corpus([write_pgn(tmp_path / "g.pgn", 5)], workers=1, progress=False)
+    assert not list(paths.cache_dir().glob(".tmp-*"))

@@ -74,6 +74,7 @@ CASES = {
     "dropout nan": lambda h: json.dumps(h).replace('"dropout": 0.1', '"dropout": NaN'),
     "hidden 200000": setting("hidden", 200_000),
     "players 10**9": setting("n_players", 10**9),
+    "layers 60000": setting("layers", 60_000),  # no allocation, but minutes to build
     "model_config a list": lambda h: {**h, "model_config": [1]},
 }
 

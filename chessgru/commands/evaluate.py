@@ -127,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from chessgru.evaluation.baselines import EngineBaseline
     from chessgru.evaluation.report import format_report, plot_report
     from chessgru.games.corpus import load_corpus
+    from chessgru.model.bundle import json_safe
 
     _check(args)
     predictor = _load_predictor(args)
@@ -146,15 +147,17 @@ def run(args: argparse.Namespace) -> int:
         if engine is not None:
             engine.close()
     report["model"] = None if predictor is None else (args.model or "shipped base model")
+    as_json = json_safe(report)  # JSON has no NaN: a figure with nothing to score is null
     if args.report:
         try:
-            Path(args.report).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+            text = json.dumps(as_json, indent=1, allow_nan=False)
+            Path(args.report).write_text(text + "\n", encoding="utf-8")
         except OSError as exc:
             raise UserError(f"Cannot write {args.report}: {exc.strerror or exc}.") from exc
     if args.plot:
         plot_report(report, args.plot)
     if args.json:
-        json.dump(report, sys.stdout, indent=1)
+        json.dump(as_json, sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_report(report))

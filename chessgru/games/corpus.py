@@ -225,9 +225,10 @@ def _parse_files(
             yield todo[done][0], writer(done).commit()
             done += 1
     except OSError as exc:
-        where = todo[done][1] or Path(tempfile.gettempdir())
+        entry = todo[min(done, len(todo) - 1)][1]
+        where = entry.parent if entry is not None else tempfile.gettempdir()
         raise UserError(
-            f"Cannot write the parsed games to {where.parent}: {describe_os_error(exc)}; "
+            f"Cannot write the parsed games to {where}: {describe_os_error(exc)}; "
             "make room there or set CHESSGRU_CACHE to another folder."
         ) from exc
     finally:

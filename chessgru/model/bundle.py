@@ -42,10 +42,12 @@ FORMAT_VERSION = 1
 HEADER_KEY = "chessgru"
 SUFFIX = ".chessgru"
 #: Sane bounds of ModelConfig settings read from a file: any int setting (n_players has
-#: its own, one row per person), any float (a dropout is below 1). Checked before the
-#: network is built, so a crafted file cannot ask for a 480 GB allocation.
+#: its own, one row per person; a count of layers or blocks has its own, as each costs a
+#: module to build), any float (a dropout is below 1). Checked before the network is
+#: built, so a crafted file cannot ask for a 480 GB allocation or a minute of building.
 MAX_SETTING = 1 << 16
 MAX_PLAYERS = 1 << 24
+MAX_DEPTH = 256
 
 
 @dataclass
@@ -95,16 +97,16 @@ def _players(players: Sequence[Mapping[str, Any] | str]) -> list[dict[str, Any]]
     return out
 
 
-def _jsonable(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """A JSON-safe copy: dataclasses as dicts, NaN and infinities as null (JSON has neither)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Mapping):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -135,10 +137,10 @@ def save_bundle(
         "vocab_size": model.config.vocab_size,
         "chessgru_version": __version__,
         "model_config": model.config.to_dict(),
-        "train_config": _jsonable(train_config) or {},
+        "train_config": json_safe(train_config) or {},
         "players": entries,
-        "data": _jsonable(dict(data or {})),
-        "metrics": _jsonable(dict(metrics or {})),
+        "data": json_safe(dict(data or {})),
+        "metrics": json_safe(dict(metrics or {})),
     }
     tensors = {}
     for name, tensor in model.state_dict().items():
@@ -212,6 +214,8 @@ def _check_setting(name: str, value: Any) -> None:
         return
     if isinstance(value, int):
         top = MAX_PLAYERS if name == "n_players" else MAX_SETTING
+        if "layers" in name or "blocks" in name:
+            top = MAX_DEPTH
         if not 0 <= value <= top:
             raise ValueError(f"model setting {name} = {value} is out of range")
     elif isinstance(value, float):
