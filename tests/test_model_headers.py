@@ -100,5 +100,8 @@ def test_another_vocabulary_is_named_as_such(model_file: Path) -> None:
         load_bundle(model_file)
 
 
-def test_a_sound_file_still_loads(model_file: Path) -> None:
+def test_a_sound_file_still_loads(model_file: Path, tmp_path: Path) -> None:
     assert load_bundle(model_file).player_names == ["population", "Tal,M"]
+    many = ModelConfig(n_players=3000, hidden=8, layers=3, embed=8, board_dim=8, player_dim=2)
+    save_bundle(tmp_path / "many.chessgru", ChessGRU(many), [f"p{i}" for i in range(3000)])
+    assert load_bundle(tmp_path / "many.chessgru").config == many

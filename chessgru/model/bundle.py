@@ -214,7 +214,7 @@ def _check_setting(name: str, value: Any) -> None:
         return
     if isinstance(value, int):
         top = MAX_PLAYERS if name == "n_players" else MAX_SETTING
-        if "layers" in name or "blocks" in name:
+        if name.split("_")[-1] in ("layers", "blocks"):  # layers, tower_blocks; not n_players
             top = MAX_DEPTH
         if not 0 <= value <= top:
             raise ValueError(f"model setting {name} = {value} is out of range")
