@@ -106,6 +106,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     net.add_argument("--layers", type=int, help="GRU layers (default 2)")
     net.add_argument("--dropout", type=float, help="dropout inside the network (default 0.1)")
     net.add_argument("--no-board", action="store_true", help="do not feed the board position")
+    net.add_argument(
+        "--tower-blocks",
+        type=int,
+        metavar="N",
+        help="residual blocks of the convolutional tower that reads the board (0 = none)",
+    )
+    net.add_argument(
+        "--tower-channels", type=int, metavar="N", help="filters of the tower (default 64)"
+    )
+    net.add_argument(
+        "--no-gru",
+        action="store_true",
+        help="no GRU: predict from the board and who is moving only (needs a tower)",
+    )
     hw = parser.add_argument_group("hardware and files")
     hw.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     hw.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads")
@@ -146,8 +160,23 @@ _TRAIN_FIELDS = {
     "holdout": "holdout_fraction",
     "max_steps": "max_steps",
 }
-_MODEL_FIELDS = {"hidden": "hidden", "layers": "layers", "dropout": "dropout"}
-_AT_LEAST_ONE = ("epochs", "batch_size", "hidden", "layers", "threads", "max_steps", "min_games")
+_MODEL_FIELDS = {
+    "hidden": "hidden",
+    "layers": "layers",
+    "dropout": "dropout",
+    "tower_blocks": "tower_blocks",
+    "tower_channels": "tower_channels",
+}
+_AT_LEAST_ONE = (
+    "epochs",
+    "batch_size",
+    "hidden",
+    "layers",
+    "threads",
+    "max_steps",
+    "min_games",
+    "tower_channels",
+)
 
 
 def _given(args: argparse.Namespace, fields: dict[str, str]) -> dict[str, Any]:
@@ -160,6 +189,10 @@ def _check(args: argparse.Namespace) -> None:
         if value is not None and value < 1:
             flag = "--" + option.replace("_", "-")
             raise UserError(f"{flag} must be at least 1, not {value}.")
+    if args.tower_blocks is not None and args.tower_blocks < 0:
+        raise UserError(f"--tower-blocks must be 0 or more, not {args.tower_blocks}.")
+    if args.no_gru and not args.tower_blocks:
+        raise UserError("--no-gru needs a tower to read the board: add --tower-blocks N.")
     if args.lr is not None and args.lr <= 0:
         raise UserError(f"--lr must be positive, not {args.lr}.")
     if args.dropout is not None and not 0 <= args.dropout < 1:
@@ -175,8 +208,10 @@ def _check(args: argparse.Namespace) -> None:
 
 def start_model(args: argparse.Namespace) -> Path | None:
     """The model file to fine-tune (``--from``, else the shipped base), or None for scratch."""
-    network = [f"--{o}" for o in ("hidden", "layers", "dropout") if getattr(args, o) is not None]
-    network += ["--no-board"] if args.no_board else []
+    network = ["--" + o.replace("_", "-") for o in _MODEL_FIELDS if getattr(args, o) is not None]
+    network += [
+        flag for flag, on in (("--no-board", args.no_board), ("--no-gru", args.no_gru)) if on
+    ]
     if args.from_scratch:
         if args.from_model:
             raise UserError("--from and --from-scratch exclude each other; give one.")
@@ -219,7 +254,9 @@ def run(args: argparse.Namespace) -> int:
         from_model=str(start) if start else None,
         tune=args.tune,
     )
-    model_config = ModelConfig(**_given(args, _MODEL_FIELDS), board_input=not args.no_board)
+    model_config = ModelConfig(
+        **_given(args, _MODEL_FIELDS), board_input=not args.no_board, recurrent=not args.no_gru
+    )
     checkpoint = train.default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
         log_file = None
