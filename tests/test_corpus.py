@@ -11,6 +11,7 @@ import pytest
 
 from chessgru import paths
 from chessgru.errors import UserError
+from chessgru.games import cache as cache_module
 from chessgru.games import corpus as corpus_module
 from chessgru.games import pgn
 from chessgru.games.corpus import Corpus, load_corpus
@@ -143,7 +144,7 @@ def test_corrupt_cache_entry_is_rebuilt(two_files: Path) -> None:
     second = load_corpus(two_files, workers=1, progress=False)
     assert second.games == first.games
     assert np.array_equal(second.positions, first.positions)
-    assert all(corpus_module._load_entry(e) is not None for e in entries)
+    assert all(cache_module.load_entry(e) is not None for e in entries)
     assert _entries() == entries
     assert not [p for p in paths.cache_dir().iterdir() if p.name.startswith(".tmp-")]
 
@@ -154,7 +155,7 @@ def test_stale_tmp_folders_of_killed_runs_are_removed(two_files: Path) -> None:
     for folder in (old, fresh):
         folder.mkdir(parents=True)
         (folder / "tokens.npy").write_bytes(b"half")
-    hours_ago = time.time() - 2 * corpus_module.STALE_TMP_SECONDS
+    hours_ago = time.time() - 2 * cache_module.STALE_TMP_SECONDS
     os.utime(old, (hours_ago, hours_ago))
     load_corpus(two_files, workers=1, progress=False)
     assert not old.exists()

@@ -18,6 +18,7 @@ from chessgru.errors import UserError
 from chessgru.model import encoding
 from chessgru.training import data
 from chessgru.training import loop as train
+from chessgru.training.config import FINE_TUNE_DEFAULTS
 
 HW = ["--threads", "1", "--device", "cpu"]
 TINY = ["--from-scratch", "--hidden", "32", "--layers", "1", *HW]
@@ -360,6 +361,6 @@ def test_help_states_the_defaults_the_trainer_really_uses() -> None:
             field, real = "", getattr(model, command._MODEL_FIELDS[action.dest])
         assert float(found.group(1)) == real, action.option_strings
         if found.group(2):
-            assert float(found.group(2)) == train.FINE_TUNE_DEFAULTS[field], action.option_strings
+            assert float(found.group(2)) == FINE_TUNE_DEFAULTS[field], action.option_strings
         checked += 1
     assert checked >= 8

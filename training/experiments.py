@@ -36,7 +36,8 @@ from chessgru.games.corpus import Corpus, load_corpus
 from chessgru.model import encoding
 from chessgru.model.network import ModelConfig
 from chessgru.predict import Predictor
-from chessgru.training.loop import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig, fit
+from chessgru.training.config import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig
+from chessgru.training.fit import fit
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.benchmarks helpers

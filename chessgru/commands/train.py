@@ -237,16 +237,17 @@ def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
     _check(args)
     from chessgru.model.network import ModelConfig
-    from chessgru.training import loop as train
+    from chessgru.training.config import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig
+    from chessgru.training.fit import default_checkpoint, fit
 
     start = start_model(args)
     given = _given(args, _TRAIN_FIELDS)
     if start is not None:
-        defaults = dict(train.FINE_TUNE_DEFAULTS)
+        defaults = dict(FINE_TUNE_DEFAULTS)
         if args.tune == "players":
-            defaults["lr"] = train.PLAYERS_ONLY_LR
+            defaults["lr"] = PLAYERS_ONLY_LR
         given = {**defaults, **given}
-    config = train.TrainConfig(
+    config = TrainConfig(
         **given,
         players=tuple(args.players),
         holdout_players=tuple(args.holdout_players),
@@ -257,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     model_config = ModelConfig(
         **_given(args, _MODEL_FIELDS), board_input=not args.no_board, recurrent=not args.no_gru
     )
-    checkpoint = train.default_checkpoint(args.out, args.checkpoint_dir)
+    checkpoint = default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
         log_file = None
         if args.log:
@@ -265,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
                 log_file = stack.enter_context(args.log.open("a", encoding="utf-8"))
             except OSError as exc:
                 raise UserError(f"Cannot write the log file {args.log}: {exc.strerror}.") from exc
-        result = train.fit(
+        result = fit(
             args.pgn,
             config,
             model_config,

@@ -1,11 +1,11 @@
 """PGN files -> one encoded corpus (tokens, positions, game metadata), via an on-disk cache.
 
 Each file is parsed once: its games become flat numpy arrays (a token and nine position
-words per ply, plus offsets), stored in the cache under the hash of the file's bytes, the
-encoder version and the reader version. A re-run over unchanged files only hashes and
-loads. Big files are cut into batches of game texts that worker processes parse in
-parallel; the results come back in file order, so game numbers and the cache entry are
-the same whatever the number of workers.
+words per ply, plus offsets), stored in the cache (``games/cache.py``) under the hash of
+the file's bytes, the encoder version and the reader version. A re-run over unchanged
+files only hashes and loads. Big files are cut into batches of game texts that worker
+processes parse in parallel; the results come back in file order, so game numbers and
+the cache entry are the same whatever the number of workers.
 
 After loading, exact duplicates (same moves, same date) are dropped, keeping the first,
 and player spellings are merged into canonical names (``names.resolve_names``).
@@ -15,12 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import json
 import os
-import shutil
-import tempfile
-import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from chessgru import paths as chessgru_paths
-from chessgru.games import names, pgn
+from chessgru.games import cache, names, pgn
+from chessgru.games.cache import FileData
 from chessgru.games.pgn import GameInfo, SkippedGame
-from chessgru.model.encoding import ENCODER_VERSION, POSITION_WORDS
+from chessgru.model.encoding import POSITION_WORDS
 from chessgru.progress import progress_bar
 
 #: Game texts per batch sent to a worker: big enough to amortise the hand-over, small
@@ -40,10 +36,6 @@ from chessgru.progress import progress_bar
 BATCH_GAMES = 500
 #: Below this much PGN to parse, parsing stays in this process.
 SMALL_INPUT_BYTES = 1 << 20
-_CACHE_FORMAT = 2
-#: A ``.tmp-`` folder in the cache older than this was left by a killed run (a live
-#: write of even the biggest file takes well under a minute).
-STALE_TMP_SECONDS = 3600
 
 
 @dataclass
@@ -143,19 +135,7 @@ def _count_games(part: _FilePart) -> int:
     return len(part.games) + len(part.skipped)
 
 
-@dataclass
-class _FileData:
-    """Everything the cache holds for one file."""
-
-    games: list[tuple]
-    skipped: list[tuple[int, str]]
-    offsets: np.ndarray
-    tokens: np.ndarray
-    positions: np.ndarray
-    duplicates: int = 0  # dropped inside this file (same moves and date as an earlier game)
-
-
-def _join_parts(parts: list[_FilePart]) -> _FileData:
+def _join_parts(parts: list[_FilePart]) -> FileData:
     """One file's arrays from its batches, freeing each batch once copied (peak memory)."""
     lengths = np.fromiter((n for p in parts for n in p.lengths), dtype=np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
@@ -176,7 +156,7 @@ def _join_parts(parts: list[_FilePart]) -> _FileData:
         games.extend(part.games)
         skipped.extend(part.skipped)
         part.tokens = part.words = b""
-    return _FileData(games, skipped, offsets, tokens, words.reshape(-1, POSITION_WORDS))
+    return FileData(games, skipped, offsets, tokens, words.reshape(-1, POSITION_WORDS))
 
 
 def _batches(path: Path) -> Iterator[list[bytes]]:
@@ -191,93 +171,12 @@ def _batches(path: Path) -> Iterator[list[bytes]]:
             yield batch
 
 
-# ----------------------------------------------------------------------------- cache
-
-
-def file_digest(path: Path) -> str:
-    """Hash of the file's bytes (streamed), the cache key's first part."""
-    digest = hashlib.blake2b(digest_size=20)
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _entry_path(digest: str) -> Path:
-    name = f"{digest}-e{ENCODER_VERSION}-r{pgn.READER_VERSION}-c{_CACHE_FORMAT}"
-    return chessgru_paths.cache_dir() / name
-
-
-_ARRAYS = ("offsets", "tokens", "positions")
-
-
-def _save_entry(path: Path, data: _FileData) -> None:
-    """Write a folder of .npy files and meta.json, then rename it into place.
-
-    The rename is atomic, so a killed run leaves at most a ``.tmp-`` folder (a later load
-    removes it), never a half-written entry. Plain .npy files (not .npz) load at disk
-    speed: no zip, no CRC.
-    """
-    meta = {"games": data.games, "skipped": data.skipped, "duplicates": data.duplicates}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
-    try:
-        for name in _ARRAYS:
-            np.save(tmp / f"{name}.npy", getattr(data, name), allow_pickle=False)
-        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        if path.exists():  # a corrupt or stale entry being rebuilt
-            stale = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
-            os.replace(path, stale / "old")
-            shutil.rmtree(stale, ignore_errors=True)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _remove_stale_tmp(cache: Path) -> None:
-    """Delete ``.tmp-`` folders of runs killed while writing an entry (see _save_entry)."""
-    cutoff = time.time() - STALE_TMP_SECONDS
-    with contextlib.suppress(OSError):  # a missing or unreadable cache has nothing to clean
-        for tmp in cache.glob(".tmp-*"):
-            if tmp.stat().st_mtime < cutoff:
-                shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _load_entry(path: Path) -> _FileData | None:
-    """The cached arrays, or None when the entry is missing or unreadable (then rebuilt)."""
-    if not path.is_dir():
-        return None
-    try:
-        offsets, tokens, positions = (
-            np.load(path / f"{name}.npy", allow_pickle=False) for name in _ARRAYS
-        )
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        games = [tuple(g) for g in meta["games"]]
-        skipped = [(int(n), str(r)) for n, r in meta["skipped"]]
-        duplicates = int(meta["duplicates"])
-    except (OSError, ValueError, KeyError, TypeError, EOFError):
-        return None
-    valid = (
-        offsets.dtype == np.int64
-        and tokens.dtype == np.uint16
-        and positions.dtype == np.uint64
-        and offsets.shape == (len(games) + 1,)
-        and positions.shape == (len(tokens), POSITION_WORDS)
-        and offsets[0] == 0
-        and offsets[-1] == len(tokens)
-    )
-    if not valid:
-        return None
-    return _FileData(games, skipped, offsets, tokens, positions, duplicates)
-
-
 # ----------------------------------------------------------------------------- parsing
 
 
 def _parse_files(
     todo: list[tuple[Path, Path]], workers: int, bar
-) -> Iterator[tuple[Path, _FileData]]:
+) -> Iterator[tuple[Path, FileData]]:
     """Parse files (with their cache entry paths) in order, ``workers`` processes wide."""
 
     def tasks() -> Iterator[tuple[int, str, list[bytes]]]:
@@ -288,7 +187,7 @@ def _parse_files(
     parts: list[list[_FilePart]] = [[] for _ in todo]
     done = 0
 
-    def finish(k: int, part: _FilePart) -> Iterator[tuple[Path, _FileData]]:
+    def finish(k: int, part: _FilePart) -> Iterator[tuple[Path, FileData]]:
         nonlocal done
         parts[k].append(part)
         bar.update(_count_games(part))
@@ -297,7 +196,7 @@ def _parse_files(
             yield from _flush(done)
             done += 1
 
-    def _flush(k: int) -> Iterator[tuple[Path, _FileData]]:
+    def _flush(k: int) -> Iterator[tuple[Path, FileData]]:
         data = _renumber(parts[k])
         parts[k] = []
         yield todo[k][0], data
@@ -321,7 +220,7 @@ def _parse_files(
         done += 1
 
 
-def _renumber(parts: list[_FilePart]) -> _FileData:
+def _renumber(parts: list[_FilePart]) -> FileData:
     """Join a file's batches; each batch numbered its games from 1, so shift them."""
     base = 0
     for part in parts:
@@ -332,12 +231,12 @@ def _renumber(parts: list[_FilePart]) -> _FileData:
     return _drop_duplicates_within(_join_parts(parts))
 
 
-def _game_key(data: _FileData, i: int) -> tuple[str, bytes]:
+def _game_key(data: FileData, i: int) -> tuple[str, bytes]:
     """What makes two games the same: the date and the exact moves."""
     return data.games[i][4], data.tokens[data.offsets[i] : data.offsets[i + 1]].tobytes()
 
 
-def _first_seen(data: _FileData, seen: set[tuple[str, bytes]]) -> np.ndarray:
+def _first_seen(data: FileData, seen: set[tuple[str, bytes]]) -> np.ndarray:
     """A bool per game: False for a game whose key is in ``seen``; adds the new keys."""
     keep = np.ones(len(data.games), dtype=bool)
     for i in range(len(data.games)):
@@ -349,7 +248,7 @@ def _first_seen(data: _FileData, seen: set[tuple[str, bytes]]) -> np.ndarray:
     return keep
 
 
-def _drop_duplicates_within(data: _FileData) -> _FileData:
+def _drop_duplicates_within(data: FileData) -> FileData:
     """Drop a file's own repeated games before caching, so loading it alone never copies."""
     keep = _first_seen(data, set())
     if keep.all():
@@ -357,10 +256,10 @@ def _drop_duplicates_within(data: _FileData) -> _FileData:
     tokens, positions, offsets = _select(data, keep)
     games = [g for g, k in zip(data.games, keep.tolist(), strict=True) if k]
     dropped = int(len(keep) - keep.sum())
-    return _FileData(games, data.skipped, offsets, tokens, positions, data.duplicates + dropped)
+    return FileData(games, data.skipped, offsets, tokens, positions, data.duplicates + dropped)
 
 
-def _select(data: _FileData, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _select(data: FileData, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ply arrays and offsets of the games where ``keep`` (bool per game) is True."""
     return _gather(data.offsets, data.tokens, data.positions, np.flatnonzero(keep))
 
@@ -368,7 +267,7 @@ def _select(data: _FileData, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 # ----------------------------------------------------------------------------- corpus
 
 
-def _dedupe(datas: list[tuple[str, _FileData]]) -> tuple[list[np.ndarray], int]:
+def _dedupe(datas: list[tuple[str, FileData]]) -> tuple[list[np.ndarray], int]:
     """Per file, a bool per game: False for a game already seen in an earlier file."""
     if len(datas) == 1:  # a file's own duplicates were dropped before it was cached
         return [np.ones(len(datas[0][1].games), dtype=bool)], datas[0][1].duplicates
@@ -400,12 +299,12 @@ def load_corpus(
     files = pgn.find_pgn_files([paths] if isinstance(paths, str | Path) else paths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if use_cache:
-        _remove_stale_tmp(chessgru_paths.cache_dir())
-    loaded: dict[Path, _FileData] = {}
+        cache.remove_stale_tmp(chessgru_paths.cache_dir())
+    loaded: dict[Path, FileData] = {}
     todo: list[tuple[Path, Path]] = []
     for path in files:
-        entry = _entry_path(file_digest(path))
-        data = _load_entry(entry) if use_cache else None
+        entry = cache.entry_path(cache.file_digest(path))
+        data = cache.load_entry(entry) if use_cache else None
         if data is None:
             todo.append((path, entry))
         else:
@@ -418,13 +317,13 @@ def load_corpus(
             if use_cache:
                 # A read-only or full cache costs speed next time, never the run.
                 with contextlib.suppress(OSError):
-                    _save_entry(entries[path], data)
+                    cache.save_entry(entries[path], data)
             loaded[path] = data
     return _assemble([(str(p), loaded[p]) for p in files], aliases, merge_names)
 
 
 def _assemble(
-    datas: list[tuple[str, _FileData]], aliases: Mapping[str, str] | None, merge_names: bool
+    datas: list[tuple[str, FileData]], aliases: Mapping[str, str] | None, merge_names: bool
 ) -> Corpus:
     keeps, duplicates = _dedupe(datas)
     kept: list[tuple[str, list[tuple]]] = []

@@ -2,20 +2,25 @@
 
 Every command is a QAction on a menu, so each one has its shortcut written next to it and
 the help dialog is generated from the same actions (it can never list a stale key).
+
+The menus drive the main window through ``Window``, the few things they need of it, so
+this module never imports main_window.py (which imports it to build its menus).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
 from chessgru import __version__
 
 if TYPE_CHECKING:
-    from chessgru.gui.main_window import MainWindow
+    from chessgru.gui.game import GameState
+    from chessgru.gui.predictions import Predictions
+    from chessgru.gui.settings import Settings
 
 TOP_K = (1, 3, 5, 8)
 THRESHOLDS = (0.0, 0.01, 0.02, 0.05, 0.1)
@@ -25,6 +30,25 @@ SHOW_FOR = (
     ("black", "Black only"),
     ("none", "Nobody"),
 )
+
+
+class Window(Protocol):
+    """What the menus need of the main window: its state and the commands they trigger."""
+
+    game: GameState
+    settings: Settings
+    predictions: Predictions
+
+    def menuBar(self) -> QMenuBar: ...
+    def close(self) -> bool: ...
+    def new_game(self, fen: str = ...) -> bool: ...
+    def ask_fen(self) -> None: ...
+    def open_pgn(self, path: str | None = None) -> bool: ...
+    def save_pgn(self, path: str | None = None, with_predictions: bool = False) -> bool: ...
+    def copy_fen(self) -> None: ...
+    def paste_fen(self) -> None: ...
+    def open_model(self, path: str | None = None) -> None: ...
+    def toggle(self, key: str) -> None: ...
 
 
 def _add(
@@ -50,7 +74,7 @@ def _radio(
     actions: dict[str, QAction],
     key: str,
     choices: list[tuple[object, str]],
-    w: MainWindow,
+    w: Window,
 ) -> None:
     group = QActionGroup(menu)
     for value, text in choices:
@@ -65,7 +89,7 @@ def _radio(
         group.addAction(action)
 
 
-def build_menus(w: MainWindow) -> dict[str, QAction]:
+def build_menus(w: Window) -> dict[str, QAction]:
     """Create the menu bar of `w`; returns its actions by name (settings keys for toggles)."""
     bar = w.menuBar()
     a: dict[str, QAction] = {}
@@ -154,7 +178,7 @@ def shortcut_rows(actions: dict[str, QAction]) -> list[tuple[str, str]]:
     return rows
 
 
-def show_shortcuts(w: MainWindow, actions: dict[str, QAction]) -> QMessageBox:
+def show_shortcuts(w: QWidget, actions: dict[str, QAction]) -> QMessageBox:
     """A non-blocking box listing every shortcut (plus the mouse gestures)."""
     rows = "".join(
         f"<tr><td>{text}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>"
@@ -170,7 +194,7 @@ def show_shortcuts(w: MainWindow, actions: dict[str, QAction]) -> QMessageBox:
     return box
 
 
-def show_about(w: MainWindow) -> None:
+def show_about(w: QWidget) -> None:
     QMessageBox.about(
         w,
         "About chessgru",

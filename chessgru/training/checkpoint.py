@@ -19,11 +19,12 @@ import torch
 
 from chessgru.atomic import atomic_write
 from chessgru.errors import UserError
+from chessgru.training.config import Progress
 
 FORMAT = 1
 
 
-def _progress_dict(state: Any) -> dict[str, Any]:
+def _progress_dict(state: Progress) -> dict[str, Any]:
     out = dataclasses.asdict(state)
     out["best_val"] = None if math.isinf(state.best_val) else state.best_val
     return out
@@ -33,11 +34,11 @@ def save(
     path: Path,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    state: Any,
+    state: Progress,
     best: dict[str, torch.Tensor] | None,
     key: str,
 ) -> None:
-    """Write the checkpoint for ``state`` (a train.Progress) to ``path`` atomically."""
+    """Write the checkpoint for ``state`` to ``path`` atomically."""
     meta = {"format": FORMAT, "key": key, "progress": _progress_dict(state)}
     payload = {
         "meta": json.dumps(meta),
@@ -54,14 +55,12 @@ def restore(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     key: str,
-) -> tuple[Any, dict[str, torch.Tensor] | None]:
+) -> tuple[Progress, dict[str, torch.Tensor] | None]:
     """Load ``path`` into ``model`` and ``optimizer``; returns (Progress, best weights).
 
     UserError when there is no checkpoint, it is damaged, or it belongs to other data or
     settings (resuming it would silently train something else).
     """
-    from chessgru.training.loop import Progress
-
     if not path.is_file():
         raise UserError(f"There is no checkpoint at {path} to resume from.")
     try:

@@ -30,7 +30,7 @@ from chessgru.model import encoding
 
 if TYPE_CHECKING:
     from chessgru.model.network import ModelConfig
-    from chessgru.training.loop import TrainConfig
+    from chessgru.training.config import TrainConfig
 
 BOS = encoding.VOCAB_SIZE  # input token of ply 0 ("no previous move"), as in network.py
 IGNORE = -100  # target of padded plies (F.cross_entropy's ignore_index)

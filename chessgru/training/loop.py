@@ -1,4 +1,4 @@
-"""The trainer: one model of every named player, on CPU, one GPU or many (DDP).
+"""The epoch loop: one model of every named player, on CPU, one GPU or many (DDP).
 
 The loss is the cross-entropy over the whole move vocabulary on every ply (each ply is a
 move of its mover, conditioned on who that is); see ARCHITECTURE.md for why training does
@@ -16,102 +16,23 @@ loss by the global number of plies, so the averaged gradient equals the single-p
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 
-from chessgru.errors import UserError
-from chessgru.games import split
-from chessgru.games.corpus import Corpus, load_corpus
-from chessgru.model.bundle import Bundle, build_model, load_bundle, save_bundle
-from chessgru.model.network import ChessGRU, ModelConfig
+from chessgru.model.network import ChessGRU
 from chessgru.progress import progress_bar
 from chessgru.training import checkpoint as ckpt
 from chessgru.training import data
-from chessgru.training import report as train_report
-from chessgru.training.runtime import Runtime, all_sum, autocast, resolve_runtime
-
-# Fine-tuning starts from a network that already knows chess: a few gentle passes adapt it
-# to new players without forgetting the population (training/README.md, "Fine-tuning").
-FINE_TUNE_DEFAULTS: dict[str, Any] = {"epochs": 3, "lr": 5e-4}
-# Embeddings alone barely move at that rate; this one suited them best (still far behind).
-PLAYERS_ONLY_LR = 0.02
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train; saved in the model file (``train_config``)."""
-
-    epochs: int = 10
-    batch_tokens: int = 4096  # padded plies per (global) batch
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    warmup: float = 0.05  # fraction of all steps spent warming up
-    clip: float = 1.0  # gradient-norm clip
-    device: str = "auto"  # auto | cpu | cuda
-    threads: int | None = None  # CPU threads; None = torch's default capped at the cores
-    precision: str = "auto"  # auto | fp32 | bf16 (auto: bf16 on GPUs and CPUs that have it)
-    val_fraction: float = 0.05
-    seed: int = 0
-    checkpoint_every: int = 200  # steps
-    min_games: int = 10  # games a player needs for an own embedding row
-    players: tuple[str, ...] = ()  # only these get rows (when given)
-    player_dropout: float = 0.1  # chance a named side is shown as the population
-    holdout_fraction: float = 0.0  # > 0: drop these players' newest games (protocol test set)
-    holdout_players: tuple[str, ...] = ()  # default: every named player
-    holdout_from: tuple[str, ...] = ()  # choose the held-out games on these files instead
-    from_model: str | None = None  # fine-tune this model file
-    tune: str = "all"  # all | players: with from_model, train every weight or only the players
-    max_plies: int = 200  # longer games train on their first max_plies plies
-    max_steps: int | None = None  # stop (and plan the schedule) at this many steps
-    patience: int = 3  # epochs without a better validation loss before stopping; 0 = never
-    eval_positions: int = 20000  # validation plies scored over the legal moves at the end
-    log_every: int = 50  # steps between log lines when not on a terminal
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict (tuples become lists)."""
-        return {
-            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
-        }
-
-    def resume_key(self) -> dict[str, Any]:
-        """The settings a checkpoint must share with the run that resumes it."""
-        loose = {
-            "device",
-            "threads",
-            "precision",
-            "checkpoint_every",
-            "log_every",
-            "eval_positions",
-        }
-        key = {k: v for k, v in self.to_dict().items() if k not in loose}
-        if key["tune"] == "all":  # added later: older checkpoints must still resume
-            del key["tune"]
-        return key
-
-
-@dataclass
-class Progress:
-    """Where a run is; all of it goes into the checkpoint."""
-
-    step: int = 0
-    epoch: int = 0
-    batch: int = 0  # next batch of the epoch's plan
-    best_val: float = math.inf
-    bad_epochs: int = 0
-    stopped_early: bool = False
-    epoch_sums: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # loss, hits, plies
-    history: list[dict[str, float]] = field(default_factory=list)
+from chessgru.training.config import Progress, TrainConfig
+from chessgru.training.runtime import Runtime, all_sum, autocast
 
 
 def lr_at(step: int, total: int, config: TrainConfig) -> float:
@@ -329,158 +250,3 @@ def make_logger(log_file: TextIO | None, rt: Runtime) -> Logger:
             print(stamped, file=log_file, flush=True)
 
     return log
-
-
-@dataclass
-class Result:
-    """What a finished run wrote and measured."""
-
-    out: Path
-    players: list[dict[str, Any]]
-    metrics: dict[str, Any]
-    table: str
-
-
-def default_checkpoint(out: Path, directory: Path | None = None) -> Path:
-    """``<out>.ckpt`` next to the model file, or in ``directory``."""
-    name = out.name + ".ckpt"
-    return (directory / name) if directory else out.with_name(name)
-
-
-def _load(
-    paths: Sequence[str | Path],
-    rt: Runtime,
-    *,
-    aliases: dict[str, str] | None,
-    merge_names: bool,
-    progress: bool,
-) -> Corpus:
-    """The corpus; under DDP rank 0 fills the cache first and the others read it."""
-    if rt.world > 1 and not rt.main:
-        dist.barrier()
-    corpus = load_corpus(
-        paths, aliases=aliases, merge_names=merge_names, progress=progress and rt.main
-    )
-    if rt.world > 1 and rt.main:
-        dist.barrier()
-    if not corpus.games:
-        raise UserError(
-            f"The PGN files hold no usable games ({len(corpus.skipped)} skipped as unreadable)."
-        )
-    return corpus
-
-
-def _held_keys(
-    config: TrainConfig, rt: Runtime, *, aliases: dict[str, str] | None, merge_names: bool
-) -> set[bytes] | None:
-    """With ``--holdout-from``: the move sequences of those files' test games, else None.
-
-    The test games are chosen exactly as ``chessgru evaluate`` chooses them on those files
-    (each holdout player's newest games), so training on a larger collection that also
-    holds them cannot leak them.
-    """
-    if not config.holdout_from:
-        return None
-    if config.holdout_fraction <= 0:
-        raise UserError("--holdout-from needs --holdout FRACTION (e.g. 0.2).")
-    source = _load(
-        config.holdout_from, rt, aliases=aliases, merge_names=merge_names, progress=False
-    )
-    counts = data.player_counts(source)
-    if config.holdout_players:
-        who = data.select_players(counts, 0, config.holdout_players)
-    else:
-        who = data.select_players(counts, config.min_games, ())
-    test = split.holdout(source, who, config.holdout_fraction)
-    return {split.game_key(source, i) for i in test}
-
-
-def _build_model(
-    config: TrainConfig, model_config: ModelConfig, players: list[str], start: Bundle | None
-) -> ChessGRU:
-    """A fresh model, or the model fine-tuning starts from, grown by the new players' rows."""
-    torch.manual_seed(config.seed)
-    if start is not None:
-        model = build_model(start)
-        model.add_players(len(players) - model.config.n_players)
-        return model
-    return ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
-
-
-def fit(
-    paths: Sequence[str | Path],
-    config: TrainConfig,
-    model_config: ModelConfig,
-    out: Path,
-    *,
-    checkpoint: Path | None = None,
-    resume: bool = False,
-    aliases: dict[str, str] | None = None,
-    merge_names: bool = True,
-    log_file: TextIO | None = None,
-    show_progress: bool = True,
-) -> Result | None:
-    """Train on the PGN ``paths`` and write the model file ``out`` (None on DDP ranks > 0)."""
-    rt = resolve_runtime(config.device, config.precision, config.threads)
-    log = make_logger(log_file, rt)
-    try:
-        corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
-        start = load_bundle(config.from_model) if config.from_model else None
-        known = start.player_names if start else ()
-        held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
-        plan = data.make_plan(corpus, config, known, held_keys)
-        model = _build_model(config, model_config, plan.players, start)
-        checkpoint = checkpoint or default_checkpoint(out)
-        log(
-            f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
-            f"{len(plan.held_out)} held out; {len(plan.players) - 1} named players; "
-            f"{plan.total_steps} steps on {rt.device.type}"
-            f"{' x' + str(rt.world) if rt.world > 1 else ''} "
-            f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
-        )
-        start_tally = None
-        if start is not None and rt.main:  # what fine-tuning is measured against
-            start_tally = train_report.legal_accuracy(
-                model.to(rt.device), plan, rt.device, config.eval_positions, config.batch_tokens
-            )
-        state = run_training(
-            model,
-            plan,
-            config,
-            rt,
-            checkpoint=checkpoint,
-            resume=resume,
-            log=log,
-            show_progress=show_progress,
-        )
-        val_loss = state.best_val
-        if math.isinf(val_loss):
-            val_loss = validation_loss(model, plan, config, rt)
-        if not rt.main:
-            return None
-        tally = train_report.legal_accuracy(
-            model, plan, rt.device, config.eval_positions, config.batch_tokens
-        )
-        entries = train_report.player_entries(plan, corpus.merges)
-        # The printed table shows this run's players; the file keeps every row's history.
-        shown = [e for i, e in enumerate(entries) if i == 0 or e["games"] > 0]
-        if start is not None:
-            entries = train_report.with_start(entries, start.players)
-        figures = train_report.metrics(val_loss, tally, plan.players, state.history)
-        if start_tally is not None:
-            before = train_report.metrics(math.nan, start_tally, plan.players, [])
-            figures["start_val_top1"] = before["val_top1"]
-            figures["start_val_top3"] = before["val_top3"]
-        save_bundle(
-            out,
-            model.cpu(),
-            entries,
-            train_config=config.to_dict(),
-            data=train_report.data_summary(corpus, plan),
-            metrics=figures,
-        )
-        checkpoint.unlink(missing_ok=True)  # the model file supersedes it
-        return Result(out, entries, figures, train_report.table(shown, figures))
-    finally:
-        if rt.world > 1 and dist.is_initialized():
-            dist.destroy_process_group()

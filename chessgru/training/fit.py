@@ -1,0 +1,185 @@
+"""``fit``: PGN files in, a model file out.
+
+Sets a run up around the epoch loop (``loop.py``): reads the corpus (rank 0 fills the
+cache first under DDP), keeps the ``--holdout-from`` test games out, builds a fresh
+network or grows the model being fine-tuned by the new players' rows, runs the loop, then
+measures the result and writes the model file, which supersedes the checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+import torch.distributed as dist
+
+from chessgru.errors import UserError
+from chessgru.games import split
+from chessgru.games.corpus import Corpus, load_corpus
+from chessgru.model.bundle import Bundle, build_model, load_bundle, save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
+from chessgru.training import data
+from chessgru.training import report as train_report
+from chessgru.training.config import TrainConfig
+from chessgru.training.loop import make_logger, run_training, validation_loss
+from chessgru.training.runtime import Runtime, resolve_runtime
+
+
+@dataclass
+class Result:
+    """What a finished run wrote and measured."""
+
+    out: Path
+    players: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    table: str
+
+
+def default_checkpoint(out: Path, directory: Path | None = None) -> Path:
+    """``<out>.ckpt`` next to the model file, or in ``directory``."""
+    name = out.name + ".ckpt"
+    return (directory / name) if directory else out.with_name(name)
+
+
+def _load(
+    paths: Sequence[str | Path],
+    rt: Runtime,
+    *,
+    aliases: dict[str, str] | None,
+    merge_names: bool,
+    progress: bool,
+) -> Corpus:
+    """The corpus; under DDP rank 0 fills the cache first and the others read it."""
+    if rt.world > 1 and not rt.main:
+        dist.barrier()
+    corpus = load_corpus(
+        paths, aliases=aliases, merge_names=merge_names, progress=progress and rt.main
+    )
+    if rt.world > 1 and rt.main:
+        dist.barrier()
+    if not corpus.games:
+        raise UserError(
+            f"The PGN files hold no usable games ({len(corpus.skipped)} skipped as unreadable)."
+        )
+    return corpus
+
+
+def _held_keys(
+    config: TrainConfig, rt: Runtime, *, aliases: dict[str, str] | None, merge_names: bool
+) -> set[bytes] | None:
+    """With ``--holdout-from``: the move sequences of those files' test games, else None.
+
+    The test games are chosen exactly as ``chessgru evaluate`` chooses them on those files
+    (each holdout player's newest games), so training on a larger collection that also
+    holds them cannot leak them.
+    """
+    if not config.holdout_from:
+        return None
+    if config.holdout_fraction <= 0:
+        raise UserError("--holdout-from needs --holdout FRACTION (e.g. 0.2).")
+    source = _load(
+        config.holdout_from, rt, aliases=aliases, merge_names=merge_names, progress=False
+    )
+    counts = data.player_counts(source)
+    if config.holdout_players:
+        who = data.select_players(counts, 0, config.holdout_players)
+    else:
+        who = data.select_players(counts, config.min_games, ())
+    test = split.holdout(source, who, config.holdout_fraction)
+    return {split.game_key(source, i) for i in test}
+
+
+def _build_model(
+    config: TrainConfig, model_config: ModelConfig, players: list[str], start: Bundle | None
+) -> ChessGRU:
+    """A fresh model, or the model fine-tuning starts from, grown by the new players' rows."""
+    torch.manual_seed(config.seed)
+    if start is not None:
+        model = build_model(start)
+        model.add_players(len(players) - model.config.n_players)
+        return model
+    return ChessGRU(dataclasses.replace(model_config, n_players=len(players)))
+
+
+def fit(
+    paths: Sequence[str | Path],
+    config: TrainConfig,
+    model_config: ModelConfig,
+    out: Path,
+    *,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    aliases: dict[str, str] | None = None,
+    merge_names: bool = True,
+    log_file: TextIO | None = None,
+    show_progress: bool = True,
+) -> Result | None:
+    """Train on the PGN ``paths`` and write the model file ``out`` (None on DDP ranks > 0)."""
+    rt = resolve_runtime(config.device, config.precision, config.threads)
+    log = make_logger(log_file, rt)
+    try:
+        corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
+        start = load_bundle(config.from_model) if config.from_model else None
+        known = start.player_names if start else ()
+        held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
+        plan = data.make_plan(corpus, config, known, held_keys)
+        model = _build_model(config, model_config, plan.players, start)
+        checkpoint = checkpoint or default_checkpoint(out)
+        log(
+            f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
+            f"{len(plan.held_out)} held out; {len(plan.players) - 1} named players; "
+            f"{plan.total_steps} steps on {rt.device.type}"
+            f"{' x' + str(rt.world) if rt.world > 1 else ''} "
+            f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
+        )
+        start_tally = None
+        if start is not None and rt.main:  # what fine-tuning is measured against
+            start_tally = train_report.legal_accuracy(
+                model.to(rt.device), plan, rt.device, config.eval_positions, config.batch_tokens
+            )
+        state = run_training(
+            model,
+            plan,
+            config,
+            rt,
+            checkpoint=checkpoint,
+            resume=resume,
+            log=log,
+            show_progress=show_progress,
+        )
+        val_loss = state.best_val
+        if math.isinf(val_loss):
+            val_loss = validation_loss(model, plan, config, rt)
+        if not rt.main:
+            return None
+        tally = train_report.legal_accuracy(
+            model, plan, rt.device, config.eval_positions, config.batch_tokens
+        )
+        entries = train_report.player_entries(plan, corpus.merges)
+        # The printed table shows this run's players; the file keeps every row's history.
+        shown = [e for i, e in enumerate(entries) if i == 0 or e["games"] > 0]
+        if start is not None:
+            entries = train_report.with_start(entries, start.players)
+        figures = train_report.metrics(val_loss, tally, plan.players, state.history)
+        if start_tally is not None:
+            before = train_report.metrics(math.nan, start_tally, plan.players, [])
+            figures["start_val_top1"] = before["val_top1"]
+            figures["start_val_top3"] = before["val_top3"]
+        save_bundle(
+            out,
+            model.cpu(),
+            entries,
+            train_config=config.to_dict(),
+            data=train_report.data_summary(corpus, plan),
+            metrics=figures,
+        )
+        checkpoint.unlink(missing_ok=True)  # the model file supersedes it
+        return Result(out, entries, figures, train_report.table(shown, figures))
+    finally:
+        if rt.world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
