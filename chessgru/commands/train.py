@@ -83,6 +83,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "leave every copy of them out of training",
     )
     run.add_argument(
+        "--population-from",
+        nargs="+",
+        default=[],
+        metavar="PGN",
+        help="the players of these files (among the PGN files) get no embedding row of "
+        "their own: their games train the population and the rating conditioning only",
+    )
+    run.add_argument(
         "--from",
         dest="from_model",
         type=Path,
@@ -141,6 +149,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="steps between checkpoints (default 200)",
     )
     hw.add_argument(
+        "--val-every",
+        type=int,
+        metavar="STEPS",
+        help="log validation loss and top-1 every STEPS steps (learning curves; default: "
+        "only at the end of each epoch)",
+    )
+    hw.add_argument(
         "--log", type=Path, default=None, metavar="FILE", help="also append the log lines to FILE"
     )
 
@@ -159,6 +174,7 @@ _TRAIN_FIELDS = {
     "min_games": "min_games",
     "holdout": "holdout_fraction",
     "max_steps": "max_steps",
+    "val_every": "val_every",
 }
 _MODEL_FIELDS = {
     "hidden": "hidden",
@@ -176,6 +192,7 @@ _AT_LEAST_ONE = (
     "max_steps",
     "min_games",
     "tower_channels",
+    "val_every",
 )
 
 
@@ -252,6 +269,7 @@ def run(args: argparse.Namespace) -> int:
         players=tuple(args.players),
         holdout_players=tuple(args.holdout_players),
         holdout_from=tuple(str(p) for p in args.holdout_from),
+        population_from=tuple(str(p) for p in args.population_from),
         from_model=str(start) if start else None,
         tune=args.tune,
     )

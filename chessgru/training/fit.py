@@ -21,6 +21,7 @@ import torch.distributed as dist
 from chessgru.errors import UserError
 from chessgru.games import split
 from chessgru.games.corpus import Corpus, load_corpus
+from chessgru.games.pgn import find_pgn_files
 from chessgru.model.bundle import Bundle, build_model, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.training import data
@@ -94,6 +95,22 @@ def _held_keys(
     return {split.game_key(source, i) for i in test}
 
 
+def _population_only(corpus: Corpus, files: Sequence[str | Path]) -> int:
+    """Make the players of ``files``' games anonymous, in place; returns how many games.
+
+    Their games still teach the population and the rating and speed conditioning, but no
+    one in them gets an embedding row: a shipped model must not carry a row for each
+    account of a public game dump (and amateurs' rows would be noise at 20 games).
+    """
+    chosen = {path.resolve() for path in find_pgn_files(files)}
+    count = 0
+    for i, game in enumerate(corpus.games):
+        if Path(game.source).resolve() in chosen:
+            corpus.games[i] = dataclasses.replace(game, white="", black="")
+            count += 1
+    return count
+
+
 def _build_model(
     config: TrainConfig, model_config: ModelConfig, players: list[str], start: Bundle | None
 ) -> ChessGRU:
@@ -124,6 +141,9 @@ def fit(
     log = make_logger(log_file, rt)
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
+        if config.population_from:
+            anonymous = _population_only(corpus, config.population_from)
+            log(f"{anonymous} games train the population only (--population-from)")
         start = load_bundle(config.from_model) if config.from_model else None
         known = start.player_names if start else ()
         held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
