@@ -6,10 +6,14 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chessgru.commands.common import add_name_options, add_player_option, aliases
 from chessgru.errors import UserError
+
+if TYPE_CHECKING:
+    from chessgru.model.network import ModelConfig
+    from chessgru.training.config import TrainConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,10 +108,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--tune",
-        choices=("all", "players"),
-        default="all",
-        help="when fine-tuning: adapt the whole network (default; the most accurate) or only "
-        "the player embeddings (network untouched; default lr 0.02)",
+        choices=("auto", "all", "head", "players"),
+        default="auto",
+        help="when fine-tuning: adapt every weight (all), all but the board-reading tower "
+        "(head: about 3x faster), or only the player embeddings (players: default lr 0.02); "
+        "default auto = head for a model with a tower, else all",
     )
     net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
@@ -232,8 +237,10 @@ def start_model(args: argparse.Namespace) -> Path | None:
     if args.from_scratch:
         if args.from_model:
             raise UserError("--from and --from-scratch exclude each other; give one.")
-        if args.tune != "all":
-            raise UserError("--tune players fine-tunes a model; it cannot go with --from-scratch.")
+        if args.tune != "auto":
+            raise UserError(
+                f"--tune {args.tune} fine-tunes a model; it cannot go with --from-scratch."
+            )
         return None
     if network:
         raise UserError(
@@ -250,12 +257,11 @@ def start_model(args: argparse.Namespace) -> Path | None:
     return base
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `chessgru train`."""
+def configs(args: argparse.Namespace) -> tuple[TrainConfig, ModelConfig]:
+    """The run's settings from parsed options (also used by training/make_pack.py)."""
     _check(args)
     from chessgru.model.network import ModelConfig
     from chessgru.training.config import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig
-    from chessgru.training.fit import default_checkpoint, fit
 
     start = start_model(args)
     given = _given(args, _TRAIN_FIELDS)
@@ -276,6 +282,14 @@ def run(args: argparse.Namespace) -> int:
     model_config = ModelConfig(
         **_given(args, _MODEL_FIELDS), board_input=not args.no_board, recurrent=not args.no_gru
     )
+    return config, model_config
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `chessgru train`."""
+    from chessgru.training.fit import default_checkpoint, fit
+
+    config, model_config = configs(args)
     checkpoint = default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
         log_file = None

@@ -43,7 +43,9 @@ class TrainConfig:
     holdout_from: tuple[str, ...] = ()  # choose the held-out games on these files instead
     population_from: tuple[str, ...] = ()  # these files' players train the population only
     from_model: str | None = None  # fine-tune this model file
-    tune: str = "all"  # all | players: with from_model, train every weight or only the players
+    # With from_model: train every weight (all), all but the board tower (head), only the
+    # players (players), or auto: head for a model with a tower, else all.
+    tune: str = "all"
     max_plies: int = 200  # longer games train on their first max_plies plies
     max_steps: int | None = None  # stop (and plan the schedule) at this many steps
     patience: int = 3  # epochs without a better validation loss before stopping; 0 = never

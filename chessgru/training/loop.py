@@ -53,10 +53,15 @@ def make_optimizer(model: ChessGRU, config: TrainConfig) -> torch.optim.AdamW:
 
     ``tune="players"`` freezes everything but the player embeddings, so fine-tuning cannot
     change what the network knows about chess, only where each player sits in it.
+    ``tune="head"`` freezes the board-reading tower: what a position holds is the same for
+    everyone, and a frozen tower needs no backward pass (fine-tuning runs about 3x faster).
     """
     if config.tune == "players":
         for name, p in model.named_parameters():
             p.requires_grad_(name.startswith("player_emb."))
+    elif config.tune == "head":
+        for name, p in model.named_parameters():
+            p.requires_grad_(not name.startswith("tower."))
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
     rest = [p for p in params if p.dim() < 2]
@@ -151,8 +156,13 @@ def run_training(
     resume: bool,
     log: Logger,
     show_progress: bool = True,
+    deadline: float | None = None,
 ) -> Progress:
-    """Train ``model`` in place through the plan; keeps the best weights in ``model`` at the end."""
+    """Train ``model`` in place through the plan; keeps the best weights in ``model`` at the end.
+
+    ``deadline`` (a ``time.monotonic()`` value): checkpoint and return when it passes, so a
+    machine lent for minutes at a time trains a long schedule in pieces (``--resume``).
+    """
     model.to(rt.device).train()
     optimizer = make_optimizer(model, config)
     key = plan.fingerprint(config, model.config)
@@ -200,6 +210,10 @@ def run_training(
                     _learning_curve_point(model, plan, config, rt, state, log)
                 if config.checkpoint_every and state.step % config.checkpoint_every == 0:
                     save()
+                if deadline is not None and time.monotonic() >= deadline:
+                    save()
+                    log(f"time is up at step {state.step}; the checkpoint resumes from here")
+                    return state
             epoch_done = state.batch >= len(batches)
             if epoch_done:
                 best = _end_epoch(model, plan, config, rt, state, log) or best
