@@ -100,7 +100,9 @@ class Predictions(QObject):
         self._cache: dict[int, Dist] = {}
         self._line: tuple[str, list[chess.Move]] = (game.start_fen, list(game.moves))
         self._latest = 0
-        self._in_flight: tuple[object, ...] | None = None  # (line + players, plies) of _latest
+        # The line (with its players) of the latest request and its plies not answered yet:
+        # a repeated request is skipped only while the answer is still to come.
+        self._in_flight: tuple[object, set[int]] | None = None
         self._request.connect(worker.predict)
         self._load.connect(worker.load_model)
         worker.model_loaded.connect(self._on_loaded)
@@ -187,10 +189,10 @@ class Predictions(QObject):
         if not missing or (
             self._in_flight is not None
             and self._in_flight[0] == line
-            and set(missing) <= set(self._in_flight[1])  # type: ignore[arg-type]
+            and set(missing) <= self._in_flight[1]
         ):
             return  # the request in flight already covers it
-        self._in_flight = (line, missing)
+        self._in_flight = (line, set(missing))
         self._latest += 1
         self.worker.announce(self._latest)
         self.requests_sent += 1
@@ -201,6 +203,8 @@ class Predictions(QObject):
     def _on_predicted(self, request_id: int, dists: dict[int, Dist]) -> None:
         if request_id != self._latest or self.model is None:
             return  # stale: asked before the line, the players or the model changed
+        if self._in_flight is not None:
+            self._in_flight[1].difference_update(dists)  # answered: a take-back may ask again
         self._cache.update(dists)
         self.updated.emit()
 
