@@ -13,7 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import gc
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import chess
 import pytest
@@ -26,7 +28,17 @@ from chessgru.errors import UserError
 from chessgru.gui.app import BoardApp
 from chessgru.gui.settings import Settings
 
-PLAYERS = ["population", "Morphy, Paul", "Anderssen, Adolf", "Tal,M"]
+PLAYERS = [
+    "population",
+    "Morphy, Paul",
+    "Anderssen, Adolf",
+    "Tal, Mihail",
+    "Talbot, Ann",  # "Tal" is inside these two names, but it is not their surname
+    "Vitali, Ivan",
+    "Kasparov, Gary",
+    "Polgar, Judit",
+    "Polgar, Susan",
+]
 SCHOLAR = "e4 e5 Bc4 Nc6 Qh5 Nf6 Qxf7#"
 
 
@@ -42,10 +54,11 @@ class FakePredictor:
     """Predictor's live interface; logs (fen, player to move) for every top() call."""
 
     players = PLAYERS
+    player_entries: ClassVar[list[dict[str, str]]] = [{"name": name} for name in PLAYERS]
 
     def __init__(self, log: list[tuple[str, str]], delay: float = 0.0, fail: bool = False):
         self.log, self.delay, self.fail = log, delay, fail
-        self.names = {chess.WHITE: "population", chess.BLACK: "population"}
+        self.playing = {chess.WHITE: "population", chess.BLACK: "population"}
         self._board = chess.Board()
         self.thread: threading.Thread | None = None
 
@@ -55,7 +68,7 @@ class FakePredictor:
     def set_player(self, color: chess.Color, name: str, elo=None, time_control=None) -> None:
         if name not in self.players:
             raise UserError(f"unknown player {name}")
-        self.names[color] = name
+        self.playing[color] = name
 
     def push(self, move: chess.Move) -> None:
         time.sleep(self.delay)
@@ -72,7 +85,7 @@ class FakePredictor:
         if self.fail:
             raise RuntimeError("boom")
         self.thread = threading.current_thread()
-        player = self.names[self._board.turn]
+        player = self.playing[self._board.turn]
         self.log.append((self._board.fen(), player))
         return fake_dist(self._board, player)[:k]
 
@@ -82,19 +95,31 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
 
+def fake_loader(log: list[tuple[str, str]], **fake: object) -> Callable[[str | None], object]:
+    """A model loader giving FakePredictors; a path with "broken" in it fails as a bad file."""
+
+    def loader(path: str | None) -> FakePredictor:
+        if path is None or "broken" in path:
+            raise UserError("this is not a chessgru model file")
+        return FakePredictor(log, **fake)  # type: ignore[arg-type]
+
+    return loader
+
+
+def close_boxes() -> None:
+    """Close the window-modal message boxes a test opened."""
+    while (box := QApplication.activeModalWidget()) is not None:
+        box.close()
+        QApplication.processEvents()
+
+
 @pytest.fixture
 def make_app(qtbot, settings: Settings):
     apps: list[BoardApp] = []
 
     def make(model: str | None = "fake.chessgru", **fake: object) -> BoardApp:
         log: list[tuple[str, str]] = []
-
-        def loader(path: str | None) -> FakePredictor:
-            if path is None or "broken" in path:
-                raise UserError("this is not a chessgru model file")
-            return FakePredictor(log, **fake)  # type: ignore[arg-type]
-
-        app = BoardApp(settings, loader)
+        app = BoardApp(settings, fake_loader(log, **fake))
         app.log = log  # type: ignore[attr-defined]
         app.window.show()
         app.start(model)

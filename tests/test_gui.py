@@ -14,7 +14,6 @@ import chess
 import chess.pgn
 import pytest
 from gui_fakes import (
-    PLAYERS,
     SCHOLAR,
     assert_predicted_for_mover,
     click,
@@ -33,7 +32,7 @@ from chessgru.gui.app import BoardApp
 from chessgru.gui.board_widget import Arrow, pick_arrows
 from chessgru.gui.game import GameState, read_pgn
 from chessgru.gui.menus import shortcut_rows
-from chessgru.gui.predictions import match_player, score
+from chessgru.gui.predictions import score
 from chessgru.gui.qtcompat import _Probe
 from chessgru.gui.settings import Settings
 from chessgru.gui.worker import Request
@@ -135,7 +134,7 @@ def test_switching_a_player_repredicts_at_once(qtbot, make_app) -> None:
     first = wait_predicted(qtbot, app)
     app.window.bottom_bar.combo.setEditText("tal,")  # case-insensitive name typed by hand
     app.window.bottom_bar._commit()
-    assert app.game.white == "Tal,M" and app.settings.get("white") == "Tal,M"
+    assert app.game.white == "Tal, Mihail" and app.settings.get("white") == "Tal, Mihail"
     qtbot.waitUntil(lambda: app.predictions.current() not in (None, first), timeout=3000)
     assert_predicted_for_mover(qtbot, app)
 
@@ -181,7 +180,7 @@ def test_broken_model_shows_a_message_and_the_board_still_plays(qtbot, make_app)
     assert app.window.board.arrows == []
     app.window.open_model("good.chessgru")  # then a good one: predictions appear
     assert_predicted_for_mover(qtbot, app)
-    assert app.window.model_label.text() == "Model: good (3 players)"
+    assert app.window.model_label.text() == "Model: good (8 players)"
 
 
 def test_real_loader_on_a_garbage_file(qtbot, settings: Settings, tmp_path: Path) -> None:
@@ -265,10 +264,10 @@ def test_settings_persist_across_restarts(qtbot, make_app, tmp_path: Path) -> No
     for key in ("auto_flip", "arrows"):
         app.window.toggle(key)
     app.window.actions_by_name["threshold:0.05"].trigger()
-    app.window.choose_player(chess.BLACK, "Tal,M")
+    app.window.choose_player(chess.BLACK, "Tal, Mihail")
     again = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     assert again.get("auto_flip") is True and again.arrows is False
-    assert again.threshold == 0.05 and again.get("black") == "Tal,M"
+    assert again.threshold == 0.05 and again.get("black") == "Tal, Mihail"
     assert again.get("model_path") == "fake.chessgru"
     app.window.play(chess.Move.from_uci("e2e4"))  # auto-flip: Black to move at the bottom
     assert app.window.board.flipped
@@ -337,8 +336,6 @@ def test_pure_helpers() -> None:
     scores, surprises = score([d4], {0: dist}, 1, chess.WHITE)
     assert (scores[chess.WHITE].top1, scores[chess.WHITE].top3) == (0, 1)
     assert surprises[0].bits == pytest.approx(1.737, abs=1e-3)
-    assert match_player("morphy", PLAYERS) == "Morphy, Paul"
-    assert match_player("a", PLAYERS) is None
     game = GameState()
     game.play(e4)
     game.go(0)

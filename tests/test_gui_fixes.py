@@ -5,9 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import chess
-from gui_fakes import assert_predicted_for_mover, sans, wait_predicted
+from gui_fakes import (
+    assert_predicted_for_mover,
+    close_boxes,
+    dispose,
+    fake_loader,
+    sans,
+    wait_predicted,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from chessgru.gui.app import BoardApp
 
 
 def test_take_back_and_the_same_move_again_is_predicted(qtbot, make_app) -> None:
@@ -31,3 +41,92 @@ def test_new_game_then_the_same_pgn_again_is_predicted(qtbot, make_app, tmp_path
     app.window.new_game()
     assert app.window.open_pgn(str(pgn))
     qtbot.waitUntil(lambda: all(app.predictions.dist(p) for p in range(4)), timeout=3000)
+
+
+def test_white_tal_black_kasparov_are_found_as_the_cli_finds_them(qtbot, settings) -> None:
+    app = BoardApp(settings, fake_loader([]))
+    try:
+        app.set_players("Tal", "kasparov")  # as `chessgru gui --white Tal --black kasparov`
+        app.start("fake.chessgru")
+        qtbot.waitUntil(lambda: app.predictions.model is not None, timeout=3000)
+        assert (app.game.white, app.game.black) == ("Tal, Mihail", "Kasparov, Gary")
+        assert app.window.bottom_bar.combo.currentText() == "Tal, Mihail"
+    finally:
+        dispose(app)
+
+
+def test_typed_surname_in_the_player_box(qtbot, make_app) -> None:
+    app = make_app()
+    bar = app.window.bottom_bar
+    bar.combo.setEditText("Tal")
+    bar._commit()
+    assert app.game.white == "Tal, Mihail"
+    bar.combo.setEditText("Polgar")  # ambiguous: the candidates are shown, nothing changes
+    bar._commit()
+    assert app.game.white == "Tal, Mihail" and bar.combo.currentText() == "Tal, Mihail"
+    shown = app.window.statusBar().currentMessage()
+    assert "Polgar, Judit" in shown and "Polgar, Susan" in shown
+    close_boxes()
+
+
+def test_unknown_name_at_start_falls_back_to_population_visibly(qtbot, settings) -> None:
+    app = BoardApp(settings, fake_loader([]))
+    try:
+        app.set_players("Nobody Atall", None)
+        app.start("fake.chessgru")
+        qtbot.waitUntil(lambda: app.predictions.model is not None, timeout=3000)
+        assert app.game.white == "population"
+        assert "Nobody Atall" in app.window.statusBar().currentMessage()
+    finally:
+        close_boxes()
+        dispose(app)
+
+
+GAME = '[White "{}"]\n[Black "{}"]\n\n1. e4 e5 2. Nf3 *\n'
+
+
+def test_pgn_before_the_model_loads_takes_its_players(qtbot, settings, tmp_path: Path) -> None:
+    pgn = tmp_path / "g.pgn"
+    pgn.write_text(GAME.format("Korsunsky, Boris", "Kasparov, Gary"))
+    settings.set("white", "Morphy, Paul")  # the last session's players
+    settings.set("black", "Tal, Mihail")
+    app = BoardApp(settings, fake_loader([]))
+    try:
+        app.window.open_pgn(str(pgn))  # as `chessgru gui --pgn g.pgn`: before the model
+        app.start("fake.chessgru")
+        qtbot.waitUntil(lambda: app.predictions.model is not None, timeout=3000)
+        qtbot.waitUntil(lambda: len(app.game.moves) == 3, timeout=3000)
+        assert (app.game.white, app.game.black) == ("population", "Kasparov, Gary")
+        assert "Korsunsky" in app.window.statusBar().currentMessage()
+    finally:
+        close_boxes()
+        dispose(app)
+
+
+def test_pgn_with_an_unknown_player_does_not_keep_the_previous_one(
+    qtbot, make_app, tmp_path: Path
+) -> None:
+    app = make_app()
+    app.window.choose_player(chess.WHITE, "Kasparov, Gary")
+    pgn = tmp_path / "g.pgn"
+    pgn.write_text(GAME.format("Korsunsky, Boris", "Morphy, Paul"))
+    app.window.open_pgn(str(pgn))
+    qtbot.waitUntil(lambda: len(app.game.moves) == 3, timeout=3000)
+    assert (app.game.white, app.game.black) == ("population", "Morphy, Paul")
+    assert "Korsunsky" in app.window.statusBar().currentMessage()
+    assert_predicted_for_mover(qtbot, app)
+
+
+def test_a_failed_open_model_keeps_the_working_one(qtbot, make_app) -> None:
+    app = make_app()
+    wait_predicted(qtbot, app)
+    app.window.open_model("broken.chessgru")
+    qtbot.waitUntil(lambda: not app.predictions.loading, timeout=3000)
+    assert app.predictions.model is not None and app.predictions.model.name == "fake"
+    assert app.window.model_label.text() == "Model: fake (8 players)"
+    box = QApplication.activeModalWidget()
+    assert box is not None and box.text().count("not a chessgru model file") == 1
+    assert box.text().endswith("still using fake.")
+    close_boxes()
+    app.window.play(sans("e4")[0])
+    assert_predicted_for_mover(qtbot, app)

@@ -15,8 +15,7 @@ import chess.pgn
 from PySide6.QtCore import QObject, Signal
 
 from chessgru.errors import UserError
-
-POPULATION = "population"
+from chessgru.games.names import POPULATION
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from chessgru.gui.game import GameState, read_pgn
 from chessgru.gui.menus import build_menus
 from chessgru.gui.panels import MoveList, PredictionList, SurpriseChart
 from chessgru.gui.player_bar import PlayerBar
-from chessgru.gui.predictions import Predictions, match_player
+from chessgru.gui.predictions import Predictions
 from chessgru.gui.settings import Settings
 
 SIDE = {chess.WHITE: "White", chess.BLACK: "Black"}
@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.predictions.updated.connect(self.sync_predictions)
         self.predictions.model_changed.connect(self._on_model_changed)
         self.predictions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.predictions.warning.connect(self.warn)
         self.settings.changed.connect(self._on_setting)
         self.board.move_made.connect(self.play)
         self.pred_list.hovered.connect(self.board.set_hover)
@@ -127,10 +128,17 @@ class MainWindow(QMainWindow):
         if self.game.play(move) and self.settings.get("auto_flip"):
             self.settings.set("flipped", self.game.board.turn == chess.BLACK)
 
-    def choose_player(self, color: chess.Color, name: str) -> None:
-        self.game.set_player(color, name)
-        self.settings.set("white" if color == chess.WHITE else "black", name)
+    def choose_player(self, color: chess.Color, name: str) -> bool:
+        """Let the person typed as `name` play `color`; an unknown or ambiguous name warns."""
+        try:
+            found = self.predictions.choose_player(color, name)
+        except UserError as exc:
+            self.warn(str(exc))
+            self.sync_all()  # the player box shows the side's player again
+            return False
+        self.settings.set("white" if color == chess.WHITE else "black", found)
         self.board.setFocus()  # arrow keys browse moves again, not the name field
+        return True
 
     def warn(self, text: str) -> None:
         """Tell the user in one sentence without blocking (status bar and a window-modal box)."""
@@ -177,11 +185,8 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.warn(f"{Path(path).name}: {exc}")
             return False
-        for color, name in ((chess.WHITE, loaded.white), (chess.BLACK, loaded.black)):
-            known = match_player(name, self.predictions.players)
-            if known is not None:  # the game's own players, when the model knows them
-                self.choose_player(color, known)
         self.statusBar().showMessage(f"Loaded {Path(path).name}: → or End to step through", 8000)
+        self.predictions.players_from_headers(loaded.white, loaded.black)  # notes replace it
         return True
 
     def save_pgn(self, path: str | None = None, with_predictions: bool = False) -> bool:
@@ -283,8 +288,6 @@ class MainWindow(QMainWindow):
         info = self.predictions.model
         if info is not None and info.path:
             self.settings.set("model_path", info.path)
-        if self.predictions.status.startswith("No model"):
-            self.statusBar().showMessage(self.predictions.status, 10000)
         self.sync_all()
 
     def _on_setting(self, key: str) -> None:

@@ -6,13 +6,11 @@ import chess
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QWidget
 
-from chessgru.gui.predictions import match_player
-
 
 class PlayerBar(QWidget):
     """A colour disc, a searchable player chooser and a "to move" badge."""
 
-    chosen = Signal(bool, str)  # chess.Color, player name
+    chosen = Signal(bool, str)  # chess.Color, the name as typed
 
     def __init__(self, color: chess.Color, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,10 +76,5 @@ class PlayerBar(QWidget):
 
     def _commit(self, *_: object) -> None:
         text = self.combo.currentText().strip()
-        match = match_player(text, self._players)
-        if match is None:
-            self.combo.setEditText(self._current)  # unknown name: back to the last choice
-            return
-        if match != self._current:
-            self._current = match
-            self.chosen.emit(self.color, match)
+        if text and text != self._current:  # the window resolves it, or says why it cannot
+            self.chosen.emit(self.color, text)

@@ -20,6 +20,7 @@ import chess
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from chessgru.errors import UserError
+from chessgru.games.names import PlayerNames
 from chessgru.gui.game import common_prefix
 
 Dist = list[tuple[chess.Move, float]]
@@ -47,7 +48,11 @@ class ModelInfo:
 
     name: str
     path: str | None
-    players: list[str]
+    names: PlayerNames  # the CLI's resolver over the model's players (read-only)
+
+    @property
+    def players(self) -> list[str]:
+        return self.names.players
 
 
 def default_loader(path: str | None) -> Any:
@@ -79,20 +84,19 @@ class PredictionWorker(QObject):
 
     @Slot(object)
     def load_model(self, path: str | None) -> None:
-        """Load the model at `path` (None = the shipped base model)."""
-        self._predictor, self._synced, self._moves = None, None, []
+        """Load the model at `path` (None = the shipped base model); a failure keeps the old one."""
         try:
             predictor = self._loader(path)
-            players = list(predictor.players)
+            names = PlayerNames(predictor.player_entries)
         except UserError as exc:
             self.model_failed.emit(str(exc))
             return
         except Exception as exc:  # a broken file must never take the board down
             self.model_failed.emit(f"could not load {path or 'the base model'}: {exc}")
             return
-        self._predictor = predictor
+        self._predictor, self._synced, self._moves = predictor, None, []
         name = Path(path).stem if path else "base model"
-        self.model_loaded.emit(ModelInfo(name, path, players))
+        self.model_loaded.emit(ModelInfo(name, path, names))
 
     @Slot(object)
     def predict(self, request: Request) -> None:
