@@ -40,6 +40,7 @@ def test_new_game_then_the_same_pgn_again_is_predicted(qtbot, make_app, tmp_path
     qtbot.waitUntil(lambda: all(app.predictions.dist(p) for p in range(4)), timeout=3000)
     app.window.new_game()
     assert app.window.open_pgn(str(pgn))
+    qtbot.waitUntil(lambda: len(app.game.moves) == 3, timeout=3000)
     qtbot.waitUntil(lambda: all(app.predictions.dist(p) for p in range(4)), timeout=3000)
 
 
@@ -97,7 +98,7 @@ def test_pgn_before_the_model_loads_takes_its_players(qtbot, settings, tmp_path:
         qtbot.waitUntil(lambda: app.predictions.model is not None, timeout=3000)
         qtbot.waitUntil(lambda: len(app.game.moves) == 3, timeout=3000)
         assert (app.game.white, app.game.black) == ("population", "Kasparov, Gary")
-        assert "Korsunsky" in app.window.statusBar().currentMessage()
+        assert app.window.bottom_bar.note.text() == "Korsunsky, Boris: not in the model"
     finally:
         close_boxes()
         dispose(app)
@@ -113,7 +114,7 @@ def test_pgn_with_an_unknown_player_does_not_keep_the_previous_one(
     app.window.open_pgn(str(pgn))
     qtbot.waitUntil(lambda: len(app.game.moves) == 3, timeout=3000)
     assert (app.game.white, app.game.black) == ("population", "Morphy, Paul")
-    assert "Korsunsky" in app.window.statusBar().currentMessage()
+    assert app.window.bottom_bar.note.text() == "Korsunsky, Boris: not in the model"
     assert_predicted_for_mover(qtbot, app)
 
 

@@ -6,7 +6,6 @@ move, go back one) and redraw on ``changed``; nothing here knows about widgets o
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -70,28 +69,6 @@ class LoadedGame:
     white: str
     black: str
     headers: dict[str, str]
-
-
-def read_pgn(text: str) -> LoadedGame:
-    """The first game in `text`; UserError when there is none or it has illegal moves."""
-    game = chess.pgn.read_game(io.StringIO(text))
-    if game is None or (not game.headers and not game.variations):
-        raise UserError("the file holds no PGN game")
-    if game.errors:
-        raise UserError(f"the PGN game has an error: {game.errors[0]}")
-    if game.headers.get("Variant", "Standard").lower() not in (
-        "standard",
-        "chess",
-        "from position",
-    ):
-        raise UserError(f"variant {game.headers['Variant']} is not supported")
-    return LoadedGame(
-        start_fen=game.board().fen(),
-        moves=list(game.mainline_moves()),
-        white=game.headers.get("White", "?"),
-        black=game.headers.get("Black", "?"),
-        headers=dict(game.headers),
-    )
 
 
 class GameState(QObject):

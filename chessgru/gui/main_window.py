@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 
 from chessgru.errors import UserError
 from chessgru.gui.board_widget import BoardWidget, pick_arrows
-from chessgru.gui.game import GameState, read_pgn
+from chessgru.gui.game import POPULATION, GameState, LoadedGame
 from chessgru.gui.menus import build_menus
 from chessgru.gui.panels import MoveList, PredictionList, SurpriseChart
+from chessgru.gui.pgn_file import ListedGame, PgnFile
 from chessgru.gui.player_bar import PlayerBar
 from chessgru.gui.predictions import Predictions
 from chessgru.gui.settings import Settings
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
     def __init__(self, game: GameState, predictions: Predictions, settings: Settings) -> None:
         super().__init__()
         self.game, self.predictions, self.settings = game, predictions, settings
+        self.pgn_file = PgnFile(self)
         self.setWindowTitle("chessgru")
         self.board = BoardWidget()
         self.board.auto_queen = bool(settings.get("auto_queen"))
@@ -113,6 +115,9 @@ class MainWindow(QMainWindow):
         self.predictions.model_changed.connect(self._on_model_changed)
         self.predictions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.predictions.warning.connect(self.warn)
+        self.pgn_file.first_game.connect(self.show_game)
+        self.pgn_file.done.connect(self._on_pgn_done)
+        self.pgn_file.failed.connect(self.warn)
         self.settings.changed.connect(self._on_setting)
         self.board.move_made.connect(self.play)
         self.pred_list.hovered.connect(self.board.set_hover)
@@ -170,24 +175,34 @@ class MainWindow(QMainWindow):
         self.new_game(QGuiApplication.clipboard().text())
 
     def open_pgn(self, path: str | None = None) -> bool:
-        """Load the first game of a PGN file and show it from its start."""
+        """Start reading a PGN file; its first game shows as soon as it is read."""
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open PGN", "", "PGN (*.pgn);;All (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open PGN", "", "PGN (*.pgn *.pgn.gz *.pgn.bz2 *.pgn.zst);;All (*)"
+            )
             if not path:
                 return False
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-            loaded = read_pgn(text)
-            self.game.load(loaded)
-        except OSError as exc:
-            self.warn(f"could not read {path}: {exc.strerror or exc}")
-            return False
+            self.pgn_file.open(path)
         except UserError as exc:
-            self.warn(f"{Path(path).name}: {exc}")
+            self.warn(str(exc))
             return False
-        self.statusBar().showMessage(f"Loaded {Path(path).name}: → or End to step through", 8000)
-        self.predictions.players_from_headers(loaded.white, loaded.black)  # notes replace it
+        self.statusBar().showMessage(f"Reading {Path(path).name}…")
         return True
+
+    def show_game(self, listed: ListedGame) -> None:
+        """Show a game of the open PGN file from its start, with its own players."""
+        info = listed.info
+        self.game.load(
+            LoadedGame(chess.STARTING_FEN, listed.moves(), info.white, info.black, listed.headers())
+        )
+        self.predictions.players_from_headers(info.white, info.black)
+
+    def _on_pgn_done(self, text: str) -> None:
+        hint = (
+            "Ctrl+L lists the games" if len(self.pgn_file.games) > 1 else "→ or End steps through"
+        )
+        self.statusBar().showMessage(f"{text} {hint}.", 10000)
 
     def save_pgn(self, path: str | None = None, with_predictions: bool = False) -> bool:
         """Write the game as PGN, optionally with the top predictions as comments."""
@@ -243,10 +258,18 @@ class MainWindow(QMainWindow):
         )
         for bar, color in ((self.top_bar, top), (self.bottom_bar, bottom)):
             bar.set_color(color)
-            bar.set_state(players, g.player(color), end is None and board.turn == color, enabled)
+            to_move = end is None and board.turn == color
+            bar.set_state(players, g.player(color), to_move, enabled, self._note(color))
         first = chess.Board(g.start_fen)
         self.moves.set_line(g.sans, first.turn, first.fullmove_number, g.ply)
         self.sync_predictions()
+
+    def _note(self, color: chess.Color) -> str:
+        """Who the loaded game says plays `color`, when the model does not know them."""
+        written = self.game.headers.get("White" if color == chess.WHITE else "Black", "")
+        if self.game.player(color) != POPULATION or written in ("", "?", POPULATION):
+            return ""
+        return f"{written}: not in the model"
 
     def sync_predictions(self) -> None:
         g, p, s = self.game, self.predictions, self.settings
@@ -307,6 +330,7 @@ class MainWindow(QMainWindow):
                 action.setChecked(str(current) == value if value else bool(current))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.pgn_file.stop()
         self.settings.set("white", self.game.white)
         self.settings.set("black", self.game.black)
         super().closeEvent(event)

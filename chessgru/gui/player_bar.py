@@ -31,10 +31,13 @@ class PlayerBar(QWidget):
         self.combo.activated.connect(self._commit)
         self.combo.lineEdit().editingFinished.connect(self._commit)
         self._badge = QLabel()
+        self.note = QLabel()  # e.g. the PGN's player the model does not know
+        self.note.setStyleSheet("QLabel { color: #a05a00; }")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self._disc)
         layout.addWidget(self.combo)
+        layout.addWidget(self.note)
         layout.addStretch(1)
         layout.addWidget(self._badge)
         self._players: list[str] = []
@@ -49,8 +52,11 @@ class PlayerBar(QWidget):
             f"QLabel {{ background: {fill}; border: 1px solid #555555; border-radius: 8px; }}"
         )
 
-    def set_state(self, players: list[str], current: str, to_move: bool, enabled: bool) -> None:
-        """Offer `players`, show `current`, and mark whether this colour is to move."""
+    def set_state(
+        self, players: list[str], current: str, to_move: bool, enabled: bool, note: str = ""
+    ) -> None:
+        """Offer `players`, show `current` (with a `note`), mark whether this colour is to move."""
+        self.note.setText(note)
         if players != self._players:
             self._players = list(players)
             self.combo.blockSignals(True)
