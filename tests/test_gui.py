@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication
 
 from chessgru.games.pgn import read_games
 from chessgru.gui.app import BoardApp
-from chessgru.gui.board_widget import Arrow, pick_arrows
+from chessgru.gui.arrows import Arrow, pick_arrows
 from chessgru.gui.game import GameState
 from chessgru.gui.menus import shortcut_rows
 from chessgru.gui.predictions import score

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import chess
+import pytest
 from gui_fakes import (
     assert_predicted_for_mover,
     close_boxes,
@@ -13,11 +14,17 @@ from gui_fakes import (
     sans,
     wait_predicted,
 )
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from chessgru.errors import UserError
 from chessgru.gui.app import BoardApp
+from chessgru.gui.arrows import Arrow, arrow_heads
+from chessgru.gui.game import parse_fen
+from chessgru.gui.main_window import default_size
+from chessgru.gui.panels import BLACK_BAR, CHART_MAX, WHITE_BAR, chart_top
+from chessgru.gui.predictions import Surprise
 
 
 def test_take_back_and_the_same_move_again_is_predicted(qtbot, make_app) -> None:
@@ -131,3 +138,77 @@ def test_a_failed_open_model_keeps_the_working_one(qtbot, make_app) -> None:
     close_boxes()
     app.window.play(sans("e4")[0])
     assert_predicted_for_mover(qtbot, app)
+
+
+# --- 7. the smaller ones ---------------------------------------------------------------
+
+
+def test_a_long_name_does_not_wrap_the_score_line(qtbot, make_app) -> None:
+    app = make_app()
+    label = app.window.score_labels[chess.WHITE]
+    height, moves_top = label.sizeHint().height(), app.window.moves.geometry().top()
+    app.game.set_player(chess.WHITE, "Anderssen-Kieseritzky, Adolf Friedrich Lionel " * 3)
+    for move in sans("e4 e5 Nf3 Nc6"):
+        app.window.play(move)
+    QApplication.processEvents()
+    assert label.sizeHint().height() == height
+    assert app.window.moves.geometry().top() == moves_top
+    assert label.fontMetrics().horizontalAdvance(label.text()) < 2 * label.width()
+
+
+def test_arrows_to_one_square_share_one_head_with_stacked_labels(qtbot, make_app) -> None:
+    nf3, nh3, e4 = (chess.Move.from_uci(u) for u in ("g1f3", "g1h3", "e2e4"))
+    nd2f3 = chess.Move.from_uci("d2f3")
+    arrows = [Arrow(e4, 0.5), Arrow(nf3, 0.3), Arrow(nd2f3, 0.1), Arrow(nh3, 0.05)]
+    assert arrow_heads(arrows) == {
+        chess.E4: [Arrow(e4, 0.5)],
+        chess.F3: [Arrow(nf3, 0.3), Arrow(nd2f3, 0.1)],
+        chess.H3: [Arrow(nh3, 0.05)],
+    }
+    app = make_app()
+    app.window.board.set_arrows(arrows)
+    boxes = dict((a.move, box) for a, box in app.window.board.head_rows())
+    assert not boxes[nf3].intersects(boxes[nd2f3])  # stacked, neither hides the other
+    assert boxes[nf3].center().x() == boxes[nd2f3].center().x()
+    app.window.board.grab()
+
+
+def test_clicking_an_arrow_head_plays_its_move(qtbot, make_app) -> None:
+    app = make_app()
+    dist = wait_predicted(qtbot, app)
+    arrow, box = app.window.board.head_rows()[-1]
+    QTest.mouseClick(app.window.board, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
+    assert app.game.moves == [arrow.move] and arrow.move in [m for m, _ in dist]
+
+
+def test_chart_legend_shows_each_sides_colour(qtbot, make_app) -> None:
+    app = make_app()
+    chart = app.window.chart
+    image = chart.grab().toImage()
+    legend = {
+        image.pixelColor(x, y).name()
+        for x in range(image.width())
+        for y in range(image.height() - 24, image.height())
+    }
+    assert WHITE_BAR.name() in legend and BLACK_BAR.name() in legend
+
+
+def test_one_rare_move_does_not_rescale_the_chart() -> None:
+    usual = [Surprise(i, chess.WHITE, 3.0 + i % 5) for i in range(20)]
+    assert chart_top(usual) == 8
+    assert chart_top([*usual, Surprise(20, chess.BLACK, 30.2)]) == CHART_MAX == 16
+
+
+def test_invalid_fen_message_names_the_fen_once() -> None:
+    fen = "rnbqkbnr/pppppppp/8/8 w KQkq - 0 1"
+    with pytest.raises(UserError) as err:
+        parse_fen(fen)
+    assert str(err.value).count("pppppppp") == 1 and "8 rows" in str(err.value)
+
+
+def test_default_window_fits_a_1366x768_laptop(make_app) -> None:
+    app = make_app()
+    assert default_size(QSize(1366, 768 - 32)) == (1180, 690)  # under a 32 px panel
+    assert default_size(QSize(1024, 600)) == (1008, 560)
+    assert app.window.minimumSizeHint().height() <= 690
+    assert app.window.height() <= 690

@@ -54,7 +54,8 @@ def parse_fen(fen: str) -> chess.Board:
     try:
         board = chess.Board(fen.strip())
     except ValueError as exc:
-        raise UserError(f"not a valid FEN: {fen.strip()!r} ({exc})") from None
+        reason = str(exc).split(": '")[0]  # python-chess repeats the FEN after a colon
+        raise UserError(f"not a valid FEN: {fen.strip()!r} ({reason})") from None
     if not board.is_valid():
         raise UserError(f"the FEN {fen.strip()!r} is not a legal chess position")
     return board

@@ -6,10 +6,11 @@ goes to the objects, their signals redraw the widgets.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import chess
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from chessgru.errors import UserError
-from chessgru.gui.board_widget import BoardWidget, pick_arrows
+from chessgru.gui.arrows import pick_arrows
+from chessgru.gui.board_widget import BoardWidget
 from chessgru.gui.game import POPULATION, GameState, LoadedGame
 from chessgru.gui.menus import build_menus
 from chessgru.gui.panels import MoveList, PredictionList, SurpriseChart
@@ -33,6 +35,15 @@ from chessgru.gui.predictions import Predictions
 from chessgru.gui.settings import Settings
 
 SIDE = {chess.WHITE: "White", chess.BLACK: "Black"}
+PANEL_WIDTH = 400
+WINDOW = QSize(1180, 690)  # fits a 1366x768 laptop's screen under its title and task bars
+
+
+def default_size(available: QSize) -> tuple[int, int]:
+    """The window's first size: WINDOW, shrunk to the screen's free area (frame included)."""
+    return min(WINDOW.width(), available.width() - 16), min(
+        WINDOW.height(), available.height() - 40
+    )
 
 
 def _heading(text: str) -> QLabel:
@@ -63,7 +74,7 @@ class MainWindow(QMainWindow):
         self.pred_list = PredictionList(settings.top_k)
         self.score_labels = {c: QLabel() for c in (chess.WHITE, chess.BLACK)}
         for label in self.score_labels.values():
-            label.setWordWrap(True)  # long player names must not push the figures off-screen
+            label.setWordWrap(False)  # one line always: a wrap made the panel jump (names elide)
         self.chart = SurpriseChart()
         self.moves = MoveList()
         self.model_label = QLabel()
@@ -72,7 +83,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self)
         self.sync_checks()
         self._connect()
-        self.resize(1180, 780)
+        self.resize(*default_size(self.screen().availableGeometry().size()))
         self.sync_all()
         self.board.setFocus()
 
@@ -100,7 +111,7 @@ class MainWindow(QMainWindow):
         side.addWidget(self.moves, 1)
         panel = QWidget()
         panel.setLayout(side)
-        panel.setFixedWidth(400)
+        panel.setFixedWidth(PANEL_WIDTH)
         root = QHBoxLayout()
         root.addLayout(left, 1)
         root.addWidget(panel)
@@ -303,7 +314,17 @@ class MainWindow(QMainWindow):
         self.board.set_arrows(arrows)
         scores, surprises = p.scores()
         for color, label in self.score_labels.items():
-            label.setText(f"<b>{SIDE[color]}</b> ({g.player(color)}): {scores[color].line()}")
+            figures = scores[color].line()
+            room = (
+                PANEL_WIDTH
+                - 24
+                - label.fontMetrics().horizontalAdvance(f"{SIDE[color]} (): {figures}")
+            )
+            name = label.fontMetrics().elidedText(
+                g.player(color), Qt.TextElideMode.ElideMiddle, max(40, room)
+            )
+            label.setText(f"<b>{SIDE[color]}</b> ({html.escape(name)}): {figures}")
+            label.setToolTip(g.player(color))
         self.chart.set_data(surprises, len(g.moves), g.ply)
 
     def _on_model_changed(self) -> None:
