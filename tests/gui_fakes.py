@@ -59,6 +59,7 @@ class FakePredictor:
     def __init__(self, log: list[tuple[str, str]], delay: float = 0.0, fail: bool = False):
         self.log, self.delay, self.fail = log, delay, fail
         self.playing = {chess.WHITE: "population", chess.BLACK: "population"}
+        self.conditions: dict[chess.Color, tuple[object, object]] = {}
         self._board = chess.Board()
         self.thread: threading.Thread | None = None
 
@@ -69,6 +70,7 @@ class FakePredictor:
         if name not in self.players:
             raise UserError(f"unknown player {name}")
         self.playing[color] = name
+        self.conditions[color] = (elo, time_control)
 
     def push(self, move: chess.Move) -> None:
         time.sleep(self.delay)
@@ -195,3 +197,18 @@ def drag(app: BoardApp, a: str, b: str) -> None:
 
 def click(app: BoardApp, name: str) -> None:
     QTest.mouseClick(app.window.board, Qt.MouseButton.LeftButton, pos=center(app, name).toPoint())
+
+
+ONE = '[Event "{n}"]\n[White "{w}"]\n[Black "{b}"]\n[Result "{r}"]\n\n1. e4 e5 2. Nf3 {r}\n\n'
+
+
+def games_text(n: int, white: str = "Morphy, Paul", black: str = "Anderssen, Adolf") -> str:
+    return "".join(ONE.format(n=i + 1, w=white, b=black, r="1-0") for i in range(n))
+
+
+def status(app) -> str:
+    return app.window.statusBar().currentMessage()
+
+
+def wait_read(qtbot, app) -> None:
+    qtbot.waitUntil(lambda: not app.window.pgn_file.reading, timeout=10000)

@@ -7,21 +7,7 @@ import os
 from pathlib import Path
 
 import chess
-from gui_fakes import close_boxes, sans
-
-ONE = '[Event "{n}"]\n[White "{w}"]\n[Black "{b}"]\n[Result "{r}"]\n\n1. e4 e5 2. Nf3 {r}\n\n'
-
-
-def games_text(n: int, white: str = "Morphy, Paul", black: str = "Anderssen, Adolf") -> str:
-    return "".join(ONE.format(n=i + 1, w=white, b=black, r="1-0") for i in range(n))
-
-
-def status(app) -> str:
-    return app.window.statusBar().currentMessage()
-
-
-def wait_read(qtbot, app) -> None:
-    qtbot.waitUntil(lambda: not app.window.pgn_file.reading, timeout=10000)
+from gui_fakes import close_boxes, games_text, sans, status, wait_read
 
 
 def test_gzipped_pgn_opens(qtbot, make_app, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import chess
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
 from chessgru.errors import UserError
 from chessgru.gui.arrows import pick_arrows
 from chessgru.gui.board_widget import BoardWidget
+from chessgru.gui.clocks import Clocks
 from chessgru.gui.game import POPULATION, GameState, LoadedGame
+from chessgru.gui.game_list import GameListDialog
 from chessgru.gui.menus import build_menus
 from chessgru.gui.panels import MoveList, PredictionList, SurpriseChart
-from chessgru.gui.pgn_file import ListedGame, PgnFile
+from chessgru.gui.pgn_file import ListedGame, PgnFile, dropped_pgn
 from chessgru.gui.player_bar import PlayerBar
 from chessgru.gui.predictions import Predictions
 from chessgru.gui.settings import Settings
+from chessgru.gui.setup_dialog import SetupDialog
 
 SIDE = {chess.WHITE: "White", chess.BLACK: "Black"}
 PANEL_WIDTH = 400
@@ -61,6 +64,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.game, self.predictions, self.settings = game, predictions, settings
         self.pgn_file = PgnFile(self)
+        self.game_list: GameListDialog | None = None
+        self.clocks = Clocks(game)
+        self.setAcceptDrops(True)  # drop a PGN file on the window to open it
         self.setWindowTitle("chessgru")
         self.board = BoardWidget()
         self.board.auto_queen = bool(settings.get("auto_queen"))
@@ -130,6 +136,7 @@ class MainWindow(QMainWindow):
         self.pgn_file.done.connect(self._on_pgn_done)
         self.pgn_file.failed.connect(self.warn)
         self.settings.changed.connect(self._on_setting)
+        self.clocks.changed.connect(self.sync_clocks)
         self.board.move_made.connect(self.play)
         self.pred_list.hovered.connect(self.board.set_hover)
         self.pred_list.activated.connect(self.play)
@@ -209,11 +216,40 @@ class MainWindow(QMainWindow):
         )
         self.predictions.players_from_headers(info.white, info.black)
 
+    def show_game_list(self) -> None:
+        """The open PGN file's games, to filter by player and pick one."""
+        if not self.pgn_file.games:
+            self.statusBar().showMessage("Open a PGN file first (Ctrl+O).", 5000)
+            return
+        if self.game_list is None:
+            self.game_list = GameListDialog(self.pgn_file, self)
+            self.game_list.chosen.connect(self.show_game)
+        self.game_list.show()
+        self.game_list.raise_()
+
+    def setup_game(self) -> None:
+        """Ratings, time control and clocks of this game."""
+        dialog = SetupDialog(self.game.conditions, self.clocks.enabled, self)
+        if dialog.exec() == SetupDialog.DialogCode.Accepted:
+            self.game.set_conditions(dialog.conditions())
+            self.clocks.configure(dialog.clocks.isChecked(), self.game.conditions.time_control)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_pgn(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_pgn(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_pgn(path)
+
     def _on_pgn_done(self, text: str) -> None:
-        hint = (
-            "Ctrl+L lists the games" if len(self.pgn_file.games) > 1 else "→ or End steps through"
-        )
+        many = len(self.pgn_file.games) > 1
+        hint = "Ctrl+L lists the games" if many else "→ or End steps through"
         self.statusBar().showMessage(f"{text} {hint}.", 10000)
+        if many:
+            self.show_game_list()
 
     def save_pgn(self, path: str | None = None, with_predictions: bool = False) -> bool:
         """Write the game as PGN, optionally with the top predictions as comments."""
@@ -271,9 +307,14 @@ class MainWindow(QMainWindow):
             bar.set_color(color)
             to_move = end is None and board.turn == color
             bar.set_state(players, g.player(color), to_move, enabled, self._note(color))
+        self.sync_clocks()
         first = chess.Board(g.start_fen)
         self.moves.set_line(g.sans, first.turn, first.fullmove_number, g.ply)
         self.sync_predictions()
+
+    def sync_clocks(self) -> None:
+        for bar in (self.top_bar, self.bottom_bar):
+            bar.set_clock(self.clocks.text(bar.color), self.clocks.running == bar.color)
 
     def _note(self, color: chess.Color) -> str:
         """Who the loaded game says plays `color`, when the model does not know them."""

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import chess
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QMimeData, QObject, QThread, Signal, Slot
 
 from chessgru.errors import UserError
-from chessgru.games.pgn import GameInfo, SkippedGame, read_games
+from chessgru.games.pgn import PGN_SUFFIXES, GameInfo, SkippedGame, read_games
+from chessgru.gui.game import Conditions
 
 BATCH_S = 0.1  # hand games to the GUI thread at most this often
 
@@ -57,14 +58,17 @@ class ListedGame:
             "Black": i.black,
             "Result": i.result,
         }
-        for key, value in (
-            ("WhiteElo", i.white_elo),
-            ("BlackElo", i.black_elo),
-            ("TimeControl", i.time_control),
-        ):
-            if value is not None:
-                headers[key] = str(value)
+        headers.update(Conditions(i.white_elo, i.black_elo, i.time_control).headers())
         return headers
+
+
+def dropped_pgn(mime: QMimeData) -> str | None:
+    """The PGN file dragged onto the window (the first local file with a PGN suffix)."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        path = url.toLocalFile()
+        if path and path.lower().endswith(PGN_SUFFIXES):
+            return path
+    return None
 
 
 def skip_note(skipped: list[SkippedGame], total: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import chess
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QWidget
 
 
@@ -39,6 +40,12 @@ class PlayerBar(QWidget):
         layout.addWidget(self.combo)
         layout.addWidget(self.note)
         layout.addStretch(1)
+        self.clock = QLabel()  # empty unless clocks run
+        clock_font = QFont(self.clock.font())
+        clock_font.setPointSizeF(clock_font.pointSizeF() * 1.3)
+        clock_font.setBold(True)
+        self.clock.setFont(clock_font)
+        layout.addWidget(self.clock)
         layout.addWidget(self._badge)
         self._players: list[str] = []
         self._current = ""
@@ -78,6 +85,15 @@ class PlayerBar(QWidget):
             "QLabel { background: #629924; color: white; padding: 2px 8px; border-radius: 4px; }"
             if to_move
             else "QLabel { color: #666666; padding: 2px 8px; }"
+        )
+
+    def set_clock(self, text: str, running: bool) -> None:
+        """Show this side's remaining time (`text` empty: no clock)."""
+        self.clock.setText(text)
+        self.clock.setStyleSheet(
+            "QLabel { background: #262421; color: white; padding: 1px 8px; border-radius: 3px; }"
+            if running
+            else "QLabel { color: #444444; padding: 1px 8px; }"
         )
 
     def _commit(self, *_: object) -> None:

@@ -235,7 +235,7 @@ class Predictions(QObject):
             return
         g = self.game
         missing = tuple(p for p in range(len(g.moves) + 1) if p not in self._cache)
-        line = (g.start_fen, tuple(g.moves), g.white, g.black)
+        line = (g.start_fen, tuple(g.moves), g.white, g.black, g.conditions)
         if not missing or (
             self._in_flight is not None
             and self._in_flight[0] == line
@@ -247,7 +247,9 @@ class Predictions(QObject):
         self.worker.announce(self._latest)
         self.requests_sent += 1
         self._request.emit(
-            Request(self._latest, g.start_fen, tuple(g.moves), g.white, g.black, missing)
+            Request(
+                self._latest, g.start_fen, tuple(g.moves), g.white, g.black, missing, g.conditions
+            )
         )
 
     def _on_predicted(self, request_id: int, dists: dict[int, Dist]) -> None:

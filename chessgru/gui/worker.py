@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from chessgru.errors import UserError
 from chessgru.games.names import PlayerNames
-from chessgru.gui.game import common_prefix
+from chessgru.gui.game import Conditions, common_prefix
 
 Dist = list[tuple[chess.Move, float]]
 Loader = Callable[[str | None], Any]  # path (None = shipped base model) -> Predictor
@@ -40,6 +40,7 @@ class Request:
     white: str
     black: str
     plies: tuple[int, ...]
+    conditions: Conditions = field(default_factory=Conditions)  # ratings, time control
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class PredictionWorker(QObject):
         super().__init__()
         self._loader = loader
         self._predictor: Any = None
-        self._synced: tuple[str, str, str] | None = None  # (start fen, white, black)
+        self._synced: tuple[object, ...] | None = None  # (start fen, players, conditions)
         self._moves: list[chess.Move] = []
         self._latest = 0
 
@@ -111,11 +112,12 @@ class PredictionWorker(QObject):
 
     def _answer(self, request: Request) -> None:
         predictor = self._predictor
-        key = (request.start_fen, request.white, request.black)
+        key = (request.start_fen, request.white, request.black, request.conditions)
         if self._synced != key:
             predictor.new_game(chess.Board(request.start_fen))
-            predictor.set_player(chess.WHITE, request.white)
-            predictor.set_player(chess.BLACK, request.black)
+            tc = request.conditions.time_control
+            for color, name in ((chess.WHITE, request.white), (chess.BLACK, request.black)):
+                predictor.set_player(color, name, request.conditions.elo(color), tc)
             self._synced, self._moves = key, []
         wanted = sorted(set(request.plies))
         if not wanted:
