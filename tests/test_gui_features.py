@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import chess
-from gui_fakes import games_text, sans, wait_predicted, wait_read
+from gui_fakes import click, drag, games_text, sans, wait_predicted, wait_read
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -131,3 +131,19 @@ def test_clocks_with_increment_and_a_falling_flag(qtbot) -> None:
     assert clocks.left[chess.WHITE] == 0 and clocks.running is None
     assert game.ending().text == "White lost on time · Black wins (0-1)"
     assert clock_text(9_400) == "0:09.4" and clock_text(3_723_000) == "1:02:03"
+
+
+def test_a_clicked_move_slides_a_dragged_one_does_not(qtbot, make_app) -> None:
+    app = make_app()
+    board = app.window.board
+    click(app, "e2")
+    click(app, "e4")
+    assert app.game.moves == sans("e4") and board.animating
+    board.grab()  # paints the piece between e2 and e4
+    qtbot.waitUntil(lambda: not board.animating, timeout=1000)
+    drag(app, "e7", "e5")
+    assert app.game.moves == sans("e4 e5") and not board.animating
+    app.game.go(0)  # browsing jumps two moves back: no slide
+    assert not board.animating
+    app.game.go(1)  # one move forward slides
+    assert board.animating

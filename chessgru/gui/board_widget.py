@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import chess
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSizeF, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,6 +30,7 @@ DARK = QColor("#b58863")
 LAST_MOVE = QColor(155, 199, 0, 105)
 SELECTED = QColor(20, 85, 30, 128)
 DOT = QColor(20, 85, 30, 128)
+SLIDE_MS = 180  # a played move slides this long (lichess: about 200 ms)
 PROMOTION_CHOICES = (chess.QUEEN, chess.KNIGHT, chess.ROOK, chess.BISHOP)
 
 
@@ -57,15 +58,44 @@ class BoardWidget(QWidget):
         self._deselect_on_release = False
         self._promotion: tuple[chess.Square, chess.Square] | None = None
         self._pieces = PieceCache()
+        self._dragged = False  # the next position comes from a drag: no slide
+        self._sliding: chess.Move | None = None
+        self._slide = QVariantAnimation(self)
+        self._slide.setDuration(SLIDE_MS)
+        self._slide.setStartValue(0.0)
+        self._slide.setEndValue(1.0)
+        self._slide.setEasingCurve(QEasingCurve.Type.OutCubic)
+        self._slide.valueChanged.connect(self.update)
 
     # --- what to draw --------------------------------------------------------------
     def set_position(
         self, board: chess.Board, last: chess.Move | None, interactive: bool = True
     ) -> None:
-        """Show `board`; `last` is highlighted; moves are accepted only when `interactive`."""
+        """Show `board`; `last` is highlighted; moves are accepted only when `interactive`.
+
+        When `board` is the shown position plus `last`, the moved piece slides there (not
+        after a drag: the piece is already where it was dropped).
+        """
+        self._start_animation(board, last)
         self._board, self._last, self._interactive = board.copy(), last, interactive
         self._selected = self._press_pos = self._drag_pos = self._promotion = None
         self.update()
+
+    def _start_animation(self, board: chess.Board, last: chess.Move | None) -> None:
+        dragged, self._dragged = self._dragged, False
+        if last is None or dragged or not self._board.is_legal(last):
+            return
+        after = self._board.copy(stack=False)
+        after.push(last)
+        if after.fen() != board.fen():
+            return  # not one move on from what is shown: a jump, no slide
+        self._sliding = last
+        self._slide.stop()
+        self._slide.start()
+
+    @property
+    def animating(self) -> bool:
+        return self._slide.state() == QVariantAnimation.State.Running
 
     def set_arrows(self, arrows: list[Arrow]) -> None:
         self._arrows = list(arrows)
@@ -189,6 +219,7 @@ class BoardWidget(QWidget):
         self._press_pos = self._drag_pos = None
         target = self.square_at(event.position())
         if dragged and origin is not None and target in self._targets(origin):
+            self._dragged = True
             self._try_move(origin, target)
             return
         if not dragged and self._deselect_on_release:
@@ -284,10 +315,16 @@ class BoardWidget(QWidget):
 
     def _paint_pieces(self, p: QPainter, s: int) -> None:
         ratio = self.devicePixelRatioF()
+        slide = self._sliding if self.animating else None
         for sq, piece in self._board.piece_map().items():
             if sq == self._selected and self._drag_pos is not None:
                 p.setOpacity(0.3)  # the dragged piece's ghost stays on its square
-            p.drawPixmap(self.square_rect(sq).topLeft(), self._pieces.get(piece, s, ratio))
+            at = self.square_rect(sq).topLeft()
+            if slide is not None and sq == slide.to_square:
+                t = float(self._slide.currentValue())
+                start = self.square_rect(slide.from_square).topLeft()
+                at = start + (at - start) * t
+            p.drawPixmap(at, self._pieces.get(piece, s, ratio))
             p.setOpacity(1.0)
 
     def _paint_dots(self, p: QPainter, s: int) -> None:
