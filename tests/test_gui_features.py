@@ -67,7 +67,7 @@ def test_resigned_game_is_saved_with_result_and_date_and_reopens(qtbot, make_app
     app.window.open_pgn(str(out))
     wait_read(qtbot, app)
     app.game.go(len(app.game.moves))
-    assert app.game.ending().text == "Decided by the players · White wins (1-0)"
+    assert app.game.ending().text == "Game over · White wins (1-0)"
     app.game.undo()  # a take-back undoes the decision
     assert app.game.ending() is None and app.game.decided is None
 

@@ -193,7 +193,7 @@ class GameState(QObject):
         self._set_line(list(game.moves), len(game.moves) if at_end else 0)
         result = game.headers.get("Result", "*")
         if result in ("1-0", "0-1", "1/2-1/2") and ending(self._final_board()) is None:
-            self.decided = Ending(result, "Decided by the players")  # resigned, agreed, on time
+            self.decided = Ending(result, "Game over")  # resigned, agreed or on time: PGN says not
             self.changed.emit()
         self.set_conditions(Conditions.from_headers(game.headers))
 

@@ -110,7 +110,7 @@ class GameListDialog(QDialog):
     def __init__(self, pgn: PgnFile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.pgn = pgn
-        self.resize(760, 480)
+        self.resize(820, 480)
         self.model = GamesModel(pgn)
         self.proxy = PlayerFilter()
         self.proxy.setSourceModel(self.model)

@@ -79,6 +79,8 @@ class SetupDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.elo[chess.WHITE].setFocus()
+        self.elo[chess.WHITE].selectAll()  # typing replaces "unknown"
 
     def conditions(self) -> Conditions:
         """What the dialog shows, as the game's conditions."""
