@@ -58,4 +58,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         return int(app.exec())
     finally:
+        board.window.pgn_file.stop()
         board.thread.stop()

@@ -41,4 +41,5 @@ class BoardApp(QObject):
 
     def close(self) -> None:
         self.window.close()
+        self.window.pgn_file.stop()  # also when the window never showed (no closeEvent)
         self.thread.stop()
