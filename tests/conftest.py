@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The board's fakes and fixtures (make_app, settings), for every GUI test file.
+pytest_plugins = ["gui_fakes"]
+
 SHARED_PGN = Path(
     os.environ.get("CHESSGRU_SHARED_PGN", Path(__file__).resolve().parents[2] / "shared/data/pgn")
 )

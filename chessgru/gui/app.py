@@ -34,12 +34,12 @@ class BoardApp(QObject):
         self.predictions.open_model(model or saved or None)
 
     def set_players(self, white: str | None, black: str | None) -> None:
-        """Players asked for by name; matched against the model's players once it loads."""
-        if white:
-            self.game.set_player(chess.WHITE, white)
-        if black:
-            self.game.set_player(chess.BLACK, black)
+        """Players asked for by name (as `--player` takes them), resolved once the model loads."""
+        for color, name in ((chess.WHITE, white), (chess.BLACK, black)):
+            if name:
+                self.predictions.choose_player(color, name)
 
     def close(self) -> None:
         self.window.close()
+        self.window.pgn_file.stop()  # also when the window never showed (no closeEvent)
         self.thread.stop()
