@@ -18,7 +18,8 @@ from chessgru.errors import UserError
 from chessgru.library import schema
 from chessgru.library.export import write_pgn
 from chessgru.library.ingest import import_pgn_files
-from chessgru.library.store import Library, NewGame, default_path
+from chessgru.library.records import NewGame
+from chessgru.library.store import Library, default_path
 
 LINE = ["e2e4", "e7e5", "g1f3", "b8c6", "f1b5", "a7a6"]
 
@@ -130,7 +131,8 @@ def test_games_are_browsed_by_person_result_and_date(library: Library) -> None:
 WRITER = textwrap.dedent(
     """
     import sys
-    from chessgru.library.store import Library, NewGame
+    from chessgru.library.records import NewGame
+    from chessgru.library.store import Library
     path, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     lib = Library(path)
     for i in range(n):
@@ -158,7 +160,8 @@ def test_two_processes_write_at_once_without_losing_a_game(tmp_path: Path) -> No
 CRASH = textwrap.dedent(
     """
     import os, sys
-    from chessgru.library.store import Library, NewGame
+    from chessgru.library.records import NewGame
+    from chessgru.library.store import Library
     lib = Library(sys.argv[1])
     moves = sys.argv[2].split()
     gid = lib.add_game(NewGame("Dad", "Kid", [], result="*", finished=False, source="app"),

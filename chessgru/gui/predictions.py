@@ -97,6 +97,7 @@ class Predictions(QObject):
         self.status = "No model loaded"
         self.loading = False
         self.requests_sent = 0
+        self.family: list[str] = []  # the library's people: offered first, known or not
         self._cache: dict[int, Dist] = {}
         self._line: tuple[str, list[chess.Move]] = (game.start_fen, list(game.moves))
         self._latest = 0
@@ -113,7 +114,21 @@ class Predictions(QObject):
     # --- reading -------------------------------------------------------------------
     @property
     def players(self) -> list[str]:
-        return self.model.players if self.model else [POPULATION]
+        """Who can play: the family first, then the model's players, then the population."""
+        known = self.model.players if self.model else [POPULATION]
+        named = [p for p in known if p != POPULATION and p not in self.family]
+        return [*self.family, *named, POPULATION]
+
+    def set_family(self, names: list[str]) -> None:
+        """The library's people, offered before the model's players."""
+        if names != self.family:
+            self.family = list(names)
+            self.model_changed.emit()
+
+    def model_player(self, name: str) -> str:
+        """Whom the model predicts for ``name``: themselves when it knows them, else the
+        population (a family member before the model has learned them)."""
+        return name if self.model is not None and name in self.model.players else POPULATION
 
     def dist(self, ply: int) -> Dist | None:
         """The distribution for the position after `ply` moves, if it has arrived."""
@@ -140,7 +155,7 @@ class Predictions(QObject):
         self.status = f"Model: {info.name} ({len(info.players) - 1} players)"
         for color in (chess.WHITE, chess.BLACK):
             wanted = self.game.player(color)
-            found = match_player(wanted, info.players)
+            found = wanted if wanted in self.family else match_player(wanted, info.players)
             if found is None:
                 self.message.emit(f"{info.name} does not know {wanted!r}: using the population")
                 found = POPULATION
@@ -194,8 +209,9 @@ class Predictions(QObject):
         self._latest += 1
         self.worker.announce(self._latest)
         self.requests_sent += 1
+        white, black = self.model_player(g.white), self.model_player(g.black)
         self._request.emit(
-            Request(self._latest, g.start_fen, tuple(g.moves), g.white, g.black, missing)
+            Request(self._latest, g.start_fen, tuple(g.moves), white, black, missing)
         )
 
     def _on_predicted(self, request_id: int, dists: dict[int, Dist]) -> None:

@@ -10,7 +10,7 @@ import chess.pgn
 
 from chessgru.atomic import atomic_write
 from chessgru.errors import UserError
-from chessgru.library.store import GameRecord
+from chessgru.library.records import GameRecord
 
 
 def game_pgn(record: GameRecord) -> str:

@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from chessgru.games.pgn import GameInfo, SkippedGame, find_pgn_files, parse_texts, read_games
-from chessgru.library.store import Library, NewGame
+from chessgru.library.records import NewGame
+from chessgru.library.store import Library
 from chessgru.progress import progress_bar
 
 BATCH = 200  # games per transaction

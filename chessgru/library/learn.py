@@ -27,7 +27,8 @@ import chess
 
 from chessgru.errors import UserError
 from chessgru.library.export import write_pgn
-from chessgru.library.store import GameRecord, Library
+from chessgru.library.records import GameRecord
+from chessgru.library.store import Library
 from chessgru.paths import base_model_path, data_dir
 
 SCORED_GAMES = 10  # each person's newest games in the before/after message

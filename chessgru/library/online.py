@@ -21,7 +21,8 @@ from chessgru.errors import UserError
 from chessgru.games.pgn import split_games
 from chessgru.library import web
 from chessgru.library.ingest import Progress, Stop, Summary, online_games, store_games
-from chessgru.library.store import Library, NewGame, Person
+from chessgru.library.records import NewGame, Person
+from chessgru.library.store import Library
 
 LICHESS_URL = "https://lichess.org"
 CHESSCOM_URL = "https://api.chess.com"

@@ -10,15 +10,21 @@ names is the person's name or one of their online usernames.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from chessgru.errors import UserError
 from chessgru.library import schema
+from chessgru.library.records import (
+    GAME_COLUMNS,
+    GAME_FROM,
+    GameRecord,
+    NewGame,
+    Person,
+    moves_key,
+    record_from_row,
+)
 from chessgru.paths import data_dir
 
 LIBRARY_NAME = "library.sqlite3"
@@ -26,83 +32,9 @@ SITES = ("lichess", "chesscom")  # the people columns holding online usernames
 BUSY_TIMEOUT_MS = 15000
 
 
-@dataclass(frozen=True)
-class Person:
-    """Someone in the family; ``games`` counts the library's games they played."""
-
-    id: int
-    name: str
-    rating: int | None = None
-    lichess: str | None = None
-    chesscom: str | None = None
-    games: int = 0
-
-
-@dataclass(frozen=True)
-class NewGame:
-    """A game to store: names as written, moves from the standard start (UCI strings)."""
-
-    white: str
-    black: str
-    moves: Sequence[str]
-    date: str = "????.??.??"
-    result: str = "*"
-    time_control: str | None = None
-    white_elo: int | None = None
-    black_elo: int | None = None
-    source: str = "pgn"
-    event: str | None = None
-    site: str | None = None
-    played_at: int | None = None  # start time, ms since the epoch (online games)
-    finished: bool = True
-
-
-@dataclass(frozen=True)
-class GameRecord:
-    """A stored game; ``white_name``/``black_name`` are the person's name when linked."""
-
-    id: int
-    white: str
-    black: str
-    white_name: str
-    black_name: str
-    date: str
-    result: str
-    moves: list[str] = field(repr=False)
-    time_control: str | None
-    white_elo: int | None
-    black_elo: int | None
-    source: str
-    event: str | None
-    site: str | None
-    finished: bool
-    played_at: int | None
-
-
 def default_path() -> Path:
     """The library file in the user's data folder (``$CHESSGRU_DATA`` moves it)."""
     return data_dir() / LIBRARY_NAME
-
-
-def moves_key(moves: Sequence[str]) -> str:
-    """The de-duplication key of a move sequence (with the date it identifies a game)."""
-    return hashlib.sha1(" ".join(moves).encode("ascii")).hexdigest()
-
-
-def today() -> str:
-    """Today's date as PGN writes it."""
-    return datetime.date.today().strftime("%Y.%m.%d")
-
-
-_GAME_COLUMNS = (
-    "g.id, g.white, g.black, coalesce(w.name, g.white), coalesce(b.name, g.black), g.date, "
-    "g.result, g.moves, g.time_control, g.white_elo, g.black_elo, g.source, g.event, g.site, "
-    "g.finished, g.played_at"
-)
-_GAME_FROM = (
-    "FROM games g LEFT JOIN people w ON w.id = g.white_person "
-    "LEFT JOIN people b ON b.id = g.black_person"
-)
 
 
 def _person_name(name: str) -> str:
@@ -111,13 +43,6 @@ def _person_name(name: str) -> str:
     if not name or name.lower() == "population":
         raise UserError("A person needs a name (and 'population' is taken).")
     return name
-
-
-def _record(row: tuple) -> GameRecord:
-    values = list(row)
-    values[7] = values[7].split() if values[7] else []
-    values[14] = bool(values[14])
-    return GameRecord(*values)
 
 
 class Library:
@@ -343,9 +268,9 @@ class Library:
 
     def game(self, game_id: int) -> GameRecord | None:
         row = self._conn.execute(
-            f"SELECT {_GAME_COLUMNS} {_GAME_FROM} WHERE g.id = ?", (game_id,)
+            f"SELECT {GAME_COLUMNS} {GAME_FROM} WHERE g.id = ?", (game_id,)
         ).fetchone()
-        return _record(row) if row else None
+        return record_from_row(row) if row else None
 
     def games(
         self,
@@ -390,11 +315,11 @@ class Library:
             where.append("g.moves != ''")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._conn.execute(
-            f"SELECT {_GAME_COLUMNS} {_GAME_FROM} {clause} "
+            f"SELECT {GAME_COLUMNS} {GAME_FROM} {clause} "
             "ORDER BY g.date DESC, g.played_at DESC, g.id DESC",
             args,
         ).fetchall()
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     def count_games(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM games").fetchone()[0])
