@@ -153,3 +153,37 @@ def test_import_browse_learn_and_go_back(qtbot, app: BoardApp, tmp_path: Path) -
     )
     assert app.game.black == "Kid"  # still offered; predicted as the population again
     assert app.predictions.model_player("Kid") == "population"
+
+
+def test_pgn_files_dropped_on_the_window_are_imported(qtbot, app: BoardApp, tmp_path) -> None:
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    pgn = tmp_path / "dropped.pgn"
+    pgn.write_text('[White "Dad"]\n[Black "Kid"]\n[Result "*"]\n\n1. e4 e5 *\n')
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(pgn)), QUrl.fromLocalFile(str(tmp_path / "x.txt"))])
+    drop = QDropEvent(
+        QPoint(10, 10).toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    # Qt delivers drops only during a real drag; the window's filter gets this one directly.
+    assert app.family.drop_filter.eventFilter(app.window, drop)
+    (dialog,) = [d for d in app.family.dialogs if hasattr(d, "summary")]
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=20000)
+    assert dialog.summary.new == 1
+
+
+def test_learning_starts_by_itself_after_a_finished_game(app: BoardApp, monkeypatch) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(app.family.learner, "start", started.append)
+    play(app, "e4 e5")
+    assert started == []  # the option is off by default
+    app.family.actions["learn_after_game"].trigger()
+    assert app.settings.get("learn_after_game") is True
+    app.game.new_game()
+    play(app, SCHOLAR)
+    assert started == [app.predictions.model.path]

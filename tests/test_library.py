@@ -248,3 +248,18 @@ def test_import_and_library_commands(tmp_path: Path, monkeypatch, capsys) -> Non
     assert main(["library", "--export", str(tmp_path / "dad.pgn")]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["import", "pgn", str(tmp_path / "missing.pgn")]) == 2
+
+
+def test_a_cancelled_import_keeps_the_games_before_it(library: Library, tmp_path: Path) -> None:
+    source = tmp_path / "family.pgn"
+    source.write_text(PGN)
+    seen: list[int] = []
+    summary = import_pgn_files(
+        library,
+        [source],
+        on_progress=lambda s: seen.append(s.received),
+        should_stop=lambda: len(seen) >= 1,
+        progress=False,
+    )
+    assert summary.cancelled and summary.line() == "1 new, 0 already there, 0 skipped (cancelled)"
+    assert library.count_games() == 1

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QThread, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,6 +26,7 @@ from chessgru.games.pgn import PGN_SUFFIXES
 from chessgru.library.ingest import Summary
 from chessgru.library.store import Library
 
+_DRAG = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 Importer = Callable[[Library, Callable[[Summary], None], Callable[[], bool]], Summary]
 
 
@@ -136,12 +136,12 @@ class PgnDropFilter(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if isinstance(event, QDragEnterEvent | QDropEvent):
-            paths = pgn_paths(event.mimeData().urls()) if event.mimeData().hasUrls() else []
-            if not paths:
-                return False
-            event.acceptProposedAction()
-            if isinstance(event, QDropEvent) and event.type() == QEvent.Type.Drop:
-                self.on_drop(paths)
-            return True
-        return False
+        if event.type() not in _DRAG or not event.mimeData().hasUrls():  # type: ignore[attr-defined]
+            return False
+        paths = pgn_paths(event.mimeData().urls())  # type: ignore[attr-defined]
+        if not paths:
+            return False
+        event.acceptProposedAction()  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.Drop:
+            self.on_drop(paths)
+        return True
