@@ -59,6 +59,7 @@ class Family(QObject):
         self.bar.hide()
         window.statusBar().addPermanentWidget(self.bar)
         self.dialogs: list[QObject] = []  # open dialogs, kept alive while shown
+        self.jobs: list[ImportJob] = []
         self.library_dialog: LibraryDialog | None = None
         self.actions = self._menu()
         self.drop_filter = PgnDropFilter(window, self.import_pgn)
@@ -133,6 +134,7 @@ class Family(QObject):
 
     def _import(self, title: str, run: Callable) -> ImportDialog:
         job = ImportJob(self.library.path, run, self)
+        self.jobs = [j for j in self.jobs if j.isRunning()] + [job]
         dialog = ImportDialog(title, job, self.window)
         dialog.finished_import.connect(lambda *_: self.refresh_people())
         return self._show(dialog)
@@ -228,7 +230,11 @@ class Family(QObject):
         return actions
 
     def close(self) -> None:
+        """Stop the learning and any import (what they stored is kept), close the library."""
         self.learner.cancel()
+        for job in self.jobs:
+            job.requestInterruption()
+            job.wait(30000)
         self.library.close()
 
 

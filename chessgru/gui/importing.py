@@ -8,10 +8,12 @@ the one sentence of a source that failed part way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QThread, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,6 +28,7 @@ from chessgru.games.pgn import PGN_SUFFIXES
 from chessgru.library.ingest import Summary
 from chessgru.library.store import Library
 
+PROGRESS_EVERY_S = 0.1
 _DRAG = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 Importer = Callable[[Library, Callable[[Summary], None], Callable[[], bool]], Summary]
 
@@ -42,13 +45,17 @@ class ImportJob(QThread):
         self.library_path, self.importer = library_path, importer
 
     def run(self) -> None:
+        last = 0.0
+
+        def report(summary: Summary) -> None:
+            nonlocal last
+            if time.monotonic() - last > PROGRESS_EVERY_S:  # not a signal per game
+                last = time.monotonic()
+                self.progress.emit(summary.received)
+
         try:
             with Library(self.library_path) as library:
-                summary = self.importer(
-                    library,
-                    lambda s: self.progress.emit(s.received),
-                    self.isInterruptionRequested,
-                )
+                summary = self.importer(library, report, self.isInterruptionRequested)
         except UserError as exc:
             self.failed.emit(str(exc))
             return
@@ -91,10 +98,13 @@ class ImportDialog(QDialog):
         layout.addWidget(self.bar)
         layout.addWidget(self.buttons)
         self.resize(460, 160)
-        job.progress.connect(lambda n: self.label.setText(f"{n} games read…"))
+        job.progress.connect(self._progress)
         job.done.connect(self._done)
         job.failed.connect(self._failed)
         job.start()
+
+    def _progress(self, games: int) -> None:
+        self.label.setText(f"{games} games read…")
 
     def _cancel(self) -> None:
         if self.job.isRunning():
@@ -102,6 +112,15 @@ class ImportDialog(QDialog):
             self.label.setText("Cancelling after this game…")
         else:
             self.reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the window cancels the import; the games read so far are kept."""
+        self.job.requestInterruption()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        self.job.requestInterruption()
+        super().reject()
 
     def _end(self, text: str) -> None:
         self.job.wait()

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 from chessgru.errors import UserError
-from chessgru.games.pgn import split_games
+from chessgru.games.pgn import SkippedGame, split_games
 from chessgru.library import web
 from chessgru.library.ingest import Progress, Stop, Summary, online_games, store_games
 from chessgru.library.records import NewGame, Person
@@ -63,7 +63,7 @@ def _run(
     library: Library,
     site: str,
     username: str,
-    games: Iterator[NewGame | object],
+    games: Iterable[NewGame | SkippedGame],
     summary: Summary,
     on_progress: Progress | None,
     should_stop: Stop | None,
@@ -78,7 +78,7 @@ def _run(
     try:
         store_games(
             library,
-            games,  # type: ignore[arg-type]
+            games,
             summary,
             on_progress=on_progress,
             should_stop=should_stop,
@@ -157,7 +157,7 @@ def import_chesscom(
             a for a in archives if (_archive_month(a) or (9999, 0)) >= (when.year, when.month)
         ]
 
-    def games() -> Iterator[NewGame | object]:
+    def games() -> Iterator[NewGame | SkippedGame]:
         for archive in archives:
             path = urlsplit(archive).path
             month_url = f"{base}{path[path.find('/pub/') :]}/pgn"
