@@ -25,5 +25,6 @@ def shared_pgn() -> Path:
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Every test gets an empty PGN cache unless it sets one itself."""
+    """Every test gets an empty PGN cache and data folder unless it sets its own."""
     monkeypatch.setenv("CHESSGRU_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("CHESSGRU_DATA", str(tmp_path_factory.mktemp("data")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,15 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `chessgru train`."""
-    parser.add_argument("pgn", nargs="+", metavar="PGN", help="PGN files or folders")
+    parser.add_argument("pgn", nargs="*", metavar="PGN", help="PGN files or folders")
+    parser.add_argument(
+        "--library",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also train on the game library's games (default file: in $CHESSGRU_DATA); "
+        "its people get their own embedding unless --player is given",
+    )
     parser.add_argument(
         "--out",
         "-o",
@@ -205,7 +214,21 @@ def _given(args: argparse.Namespace, fields: dict[str, str]) -> dict[str, Any]:
     return {f: getattr(args, o) for o, f in fields.items() if getattr(args, o) is not None}
 
 
+def _library_games(path: str | None, stack: contextlib.ExitStack) -> tuple[Path, list[str]]:
+    """The library's games as a temporary PGN file (removed when ``stack`` closes)."""
+    import tempfile
+
+    from chessgru.library.learn import export_for_training
+    from chessgru.library.store import Library
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chessgru-library-")))
+    with Library(path) as library:
+        return export_for_training(library, folder)
+
+
 def _check(args: argparse.Namespace) -> None:
+    if not args.pgn and args.library is None:
+        raise UserError("Give PGN files or folders to train on, or --library.")
     for option in _AT_LEAST_ONE:
         value = getattr(args, option)
         if value is not None and value < 1:
@@ -292,6 +315,12 @@ def run(args: argparse.Namespace) -> int:
     config, model_config = configs(args)
     checkpoint = default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
+        paths = list(args.pgn)
+        if args.library is not None:
+            library_pgn, people = _library_games(args.library or None, stack)
+            paths.append(library_pgn)
+            if not args.players:
+                config = dataclasses.replace(config, players=tuple(people))
         log_file = None
         if args.log:
             try:
@@ -299,7 +328,7 @@ def run(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise UserError(f"Cannot write the log file {args.log}: {exc.strerror}.") from exc
         result = fit(
-            args.pgn,
+            paths,
             config,
             model_config,
             args.out,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import chess
 from PySide6.QtCore import QObject
 
+from chessgru.gui.family import open_family
 from chessgru.gui.game import GameState
 from chessgru.gui.main_window import MainWindow
 from chessgru.gui.predictions import Predictions
@@ -27,6 +28,7 @@ class BoardApp(QObject):
         self.thread = WorkerThread(self.worker)
         self.predictions = Predictions(self.game, self.worker)
         self.window = MainWindow(self.game, self.predictions, settings)
+        self.family = open_family(self.window)  # people, the game library, learning
 
     def start(self, model: str | None = None, use_saved_model: bool = True) -> None:
         """Load `model` (else the last one used, else the shipped base model)."""
@@ -43,3 +45,5 @@ class BoardApp(QObject):
         self.window.close()
         self.window.pgn_file.stop()  # also when the window never showed (no closeEvent)
         self.thread.stop()
+        if self.family is not None:
+            self.family.close()

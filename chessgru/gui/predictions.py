@@ -94,6 +94,7 @@ class Predictions(QObject):
         # Names chosen before the model loaded, by side: True = typed (CLI, player box,
         # last session), resolved like the CLI's --player; False = a PGN header (exact only).
         self._typed: dict[chess.Color, bool] = {}
+        self.family: list[str] = []  # the library's people: offered first, known or not
         self._cache: dict[int, Dist] = {}
         self._line: tuple[str, list[chess.Move]] = (game.start_fen, list(game.moves))
         self._latest = 0
@@ -112,7 +113,21 @@ class Predictions(QObject):
     # --- reading -------------------------------------------------------------------
     @property
     def players(self) -> list[str]:
-        return self.model.players if self.model else [POPULATION]
+        """Who can play: the family first, then the model's players, then the population."""
+        known = self.model.players if self.model else [POPULATION]
+        named = [p for p in known if p != POPULATION and p not in self.family]
+        return [*self.family, *named, POPULATION]
+
+    def set_family(self, names: list[str]) -> None:
+        """The library's people, offered before the model's players."""
+        if names != self.family:
+            self.family = list(names)
+            self.model_changed.emit()
+
+    def model_player(self, name: str) -> str:
+        """Whom the model predicts for ``name``: themselves when it knows them, else the
+        population (a family member before the model has learned them)."""
+        return name if self.model is not None and name in self.model.players else POPULATION
 
     def dist(self, ply: int) -> Dist | None:
         """The distribution for the position after `ply` moves, if it has arrived."""
@@ -174,6 +189,9 @@ class Predictions(QObject):
             self._typed[color] = True
             self.game.set_player(color, name)
             return name
+        if name in self.family:
+            self.game.set_player(color, name)
+            return name
         found = self.model.players[self.model.names.resolve(name.strip())]
         self.game.set_player(color, found)
         return found
@@ -195,6 +213,9 @@ class Predictions(QObject):
     def _apply(self, color: chess.Color, name: str, typed: bool) -> str | None:
         """Give `color` the model's player for `name`, else population; a note when it fell back."""
         assert self.model is not None
+        if name in self.family:  # known to the model or not yet: model_player decides
+            self.game.set_player(color, name)
+            return None
         side = "White" if color == chess.WHITE else "Black"
         try:
             row = self.model.names.resolve(name) if typed else self.model.names.find(name)
@@ -246,10 +267,9 @@ class Predictions(QObject):
         self._latest += 1
         self.worker.announce(self._latest)
         self.requests_sent += 1
+        white, black = self.model_player(g.white), self.model_player(g.black)
         self._request.emit(
-            Request(
-                self._latest, g.start_fen, tuple(g.moves), g.white, g.black, missing, g.conditions
-            )
+            Request(self._latest, g.start_fen, tuple(g.moves), white, black, missing, g.conditions)
         )
 
     def _on_predicted(self, request_id: int, dists: dict[int, Dist]) -> None:
