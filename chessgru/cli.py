@@ -21,7 +21,11 @@ COMMANDS: dict[str, str] = {
     "evaluate": "score a model on games against the random and opening-tree baselines",
     "players": "list the players in PGN files or in a model file",
     "gui": "open the board: two people play, chessgru predicts each next move",
+    "import": "bring games into the library: PGN files, a lichess or chess.com account",
+    "library": "the people and games in the library; add people, export PGN",
 }
+#: Commands whose module is not named after them ("import" is a Python keyword).
+MODULES: dict[str, str] = {"import": "import_games"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chessgru {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"chessgru.commands.{name}")
+        module = importlib.import_module(f"chessgru.commands.{MODULES.get(name, name)}")
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command)
     return parser
@@ -47,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    module = importlib.import_module(f"chessgru.commands.{args.command}")
+    module = importlib.import_module(f"chessgru.commands.{MODULES.get(args.command, args.command)}")
     try:
         return int(module.run(args) or 0)
     except UserError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -28,3 +29,24 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     root = Path(xdg) if xdg else Path.home() / ".cache"
     return root / "chessgru"
+
+
+def data_dir() -> Path:
+    """Folder for the user's own files (the game library, learned models).
+
+    ``$CHESSGRU_DATA`` when set (tests and scripts move it), else the platform's
+    convention: ``%APPDATA%\\chessgru`` on Windows, ``~/Library/Application Support/chessgru``
+    on macOS, ``$XDG_DATA_HOME/chessgru`` (default ``~/.local/share/chessgru``) elsewhere.
+    A small function instead of a dependency: three rules cover the platforms we ship to.
+    """
+    env = os.environ.get("CHESSGRU_DATA")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA")
+        root = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+        return root / "chessgru"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "chessgru"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "chessgru"

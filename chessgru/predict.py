@@ -9,8 +9,6 @@ moves and renormalised over them, and give the same numbers.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +20,13 @@ import torch
 
 from chessgru import paths
 from chessgru.errors import UserError
-from chessgru.games.names import normalise, quoted, surname_matches
+from chessgru.games.names import PlayerNames
 from chessgru.model import encoding
 from chessgru.model.bundle import Bundle, build_model, load_bundle
 from chessgru.model.network import BOS, ChessGRU
 
 #: Ranked (move, probability) pairs of the player to move, most likely first.
 Prediction = list[tuple[chess.Move, float]]
-
-POPULATION = "population"
 
 
 @dataclass(frozen=True)
@@ -80,13 +76,8 @@ class Predictor:
     def __init__(self, model: ChessGRU, players: Sequence[dict[str, Any]], device: str = "cpu"):
         self.model = model.to(device).eval()
         self.device = torch.device(device)
-        self.player_entries = [dict(p) for p in players]
-        self._exact = {p["name"]: i for i, p in reversed(list(enumerate(players)))}
-        self._keys: dict[str, int] = {}
-        by_games = sorted(range(len(players)), key=lambda i: -int(players[i].get("games", 0)))
-        for i in by_games:  # on a clash the player with more games wins
-            for name in [players[i]["name"], *players[i].get("aliases", ())]:
-                self._keys.setdefault(normalise(name), i)
+        self.names = PlayerNames(players)
+        self.player_entries = self.names.entries
         self._cond = {chess.WHITE: (0, 0, 0), chess.BLACK: (0, 0, 0)}
         self.new_game()
 
@@ -115,50 +106,12 @@ class Predictor:
         return [p["name"] for p in self.player_entries]
 
     def resolve_player(self, name: str | int) -> int:
-        """Embedding row of ``name``: exact, then alias or spelling variant; else UserError."""
-        if isinstance(name, int):
-            if not 0 <= name < len(self.player_entries):
-                raise UserError(f"player number {name} is not in this model.")
-            return name
-        index = self.find_player(name)
-        if index is not None:
-            return index
-        by_surname = surname_matches(name, self.players[1:])
-        if len(by_surname) == 1:
-            return self._exact[by_surname[0]]
-        if by_surname:
-            raise UserError(
-                f"'{name}' could be any of {quoted(by_surname[:6])}; give the full name."
-            )
-        near = self._nearest(name)
-        known = len(self.player_entries) - 1
-        hint = f"nearest known: {quoted(near)}" if near else f"it knows {known} players"
-        raise UserError(
-            f"the model does not know the player '{name}' ({hint}); "
-            f"use '{POPULATION}' for the population model."
-        )
+        """Embedding row of ``name`` as a person types it (see :meth:`PlayerNames.resolve`)."""
+        return self.names.resolve(name)
 
     def find_player(self, name: str) -> int | None:
-        """Embedding row of ``name`` (exact, "population", alias, spelling variant), else None."""
-        if name in self._exact:
-            return self._exact[name]
-        if name.strip().casefold() == POPULATION:
-            return 0
-        return self._keys.get(normalise(name))
-
-    def _nearest(self, name: str, n: int = 5) -> list[str]:
-        """Known names that look like ``name``, whole or by one word ("Karpow" -> Karpov)."""
-        query = normalise(name)
-        scores = []
-        for entry in self.player_entries[1:]:
-            score = 0.0
-            for spelling in [entry["name"], *entry.get("aliases", ())]:
-                for key in [normalise(spelling), *map(normalise, re.split(r"[\s,.]+", spelling))]:
-                    if len(key) >= 3:
-                        score = max(score, difflib.SequenceMatcher(None, query, key).ratio())
-            if score >= 0.6:
-                scores.append((-score, entry["name"]))
-        return [found for _, found in sorted(scores)[:n]]
+        """Embedding row of ``name`` as a PGN header writes it, else None (no surname guess)."""
+        return self.names.find(name)
 
     def player_cond(
         self, name: str | int, elo: int | None = None, time_control: str | None = None

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The board's fakes and fixtures (make_app, settings), for every GUI test file.
+pytest_plugins = ["gui_fakes"]
+
 SHARED_PGN = Path(
     os.environ.get("CHESSGRU_SHARED_PGN", Path(__file__).resolve().parents[2] / "shared/data/pgn")
 )
@@ -22,5 +25,6 @@ def shared_pgn() -> Path:
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Every test gets an empty PGN cache unless it sets one itself."""
+    """Every test gets an empty PGN cache and data folder unless it sets its own."""
     monkeypatch.setenv("CHESSGRU_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("CHESSGRU_DATA", str(tmp_path_factory.mktemp("data")))

@@ -1,184 +1,43 @@
 """The board window against a fake predictor: moves by mouse and API, predictions per player.
 
-The fake follows chessgru.predict.Predictor's interface and logs every call, so the tests
-can check which position and which player each prediction was made for.
+The fakes and fixtures (make_app, settings) are in tests/gui_fakes.py.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import gc
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import chess
 import chess.pgn
 import pytest
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent
+from gui_fakes import (
+    SCHOLAR,
+    assert_predicted_for_mover,
+    click,
+    close_boxes,
+    dispose,
+    drag,
+    fake_dist,
+    sans,
+    wait_predicted,
+)
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from chessgru.errors import UserError
+from chessgru.games.pgn import read_games
 from chessgru.gui.app import BoardApp
-from chessgru.gui.board_widget import Arrow, pick_arrows
-from chessgru.gui.game import GameState, read_pgn
+from chessgru.gui.arrows import Arrow, pick_arrows
+from chessgru.gui.game import GameState
 from chessgru.gui.menus import shortcut_rows
-from chessgru.gui.predictions import match_player, score
+from chessgru.gui.predictions import score
 from chessgru.gui.qtcompat import _Probe
 from chessgru.gui.settings import Settings
 from chessgru.gui.worker import Request
-
-PLAYERS = ["population", "Morphy, Paul", "Anderssen, Adolf", "Tal,M"]
-SCHOLAR = "e4 e5 Bc4 Nc6 Qh5 Nf6 Qxf7#"
-
-
-def fake_dist(board: chess.Board, player: str) -> list[tuple[chess.Move, float]]:
-    """A deterministic distribution that depends on the position and the player."""
-    moves = sorted(board.legal_moves, key=lambda m: (hash((m.uci(), player)) % 997, m.uci()))
-    weights = [1.0 / (i + 1) for i in range(len(moves))]
-    total = sum(weights)
-    return [(m, w / total) for m, w in zip(moves, weights, strict=True)]
-
-
-class FakePredictor:
-    """Predictor's live interface; logs (fen, player to move) for every top() call."""
-
-    players = PLAYERS
-
-    def __init__(self, log: list[tuple[str, str]], delay: float = 0.0, fail: bool = False):
-        self.log, self.delay, self.fail = log, delay, fail
-        self.names = {chess.WHITE: "population", chess.BLACK: "population"}
-        self._board = chess.Board()
-        self.thread: threading.Thread | None = None
-
-    def new_game(self, board: chess.Board | None = None) -> None:
-        self._board = chess.Board() if board is None else board.copy()
-
-    def set_player(self, color: chess.Color, name: str, elo=None, time_control=None) -> None:
-        if name not in self.players:
-            raise UserError(f"unknown player {name}")
-        self.names[color] = name
-
-    def push(self, move: chess.Move) -> None:
-        time.sleep(self.delay)
-        self._board.push(move)
-
-    def pop(self) -> chess.Move:
-        return self._board.pop()
-
-    @property
-    def board(self) -> chess.Board:
-        return self._board.copy()
-
-    def top(self, k: int = 5) -> list[tuple[chess.Move, float]]:
-        if self.fail:
-            raise RuntimeError("boom")
-        self.thread = threading.current_thread()
-        player = self.names[self._board.turn]
-        self.log.append((self._board.fen(), player))
-        return fake_dist(self._board, player)[:k]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-
-
-@pytest.fixture
-def make_app(qtbot, settings: Settings):
-    apps: list[BoardApp] = []
-
-    def make(model: str | None = "fake.chessgru", **fake: object) -> BoardApp:
-        log: list[tuple[str, str]] = []
-
-        def loader(path: str | None) -> FakePredictor:
-            if path is None or "broken" in path:
-                raise UserError("this is not a chessgru model file")
-            return FakePredictor(log, **fake)  # type: ignore[arg-type]
-
-        app = BoardApp(settings, loader)
-        app.log = log  # type: ignore[attr-defined]
-        app.window.show()
-        app.start(model)
-        apps.append(app)
-        if model and "broken" not in model:
-            qtbot.waitUntil(lambda: app.predictions.model is not None, timeout=3000)
-        return app
-
-    yield make
-    for app in apps:
-        dispose(app)
-    apps.clear()
-
-
-def dispose(app: BoardApp) -> None:
-    """Close and free an app's widgets now, on the GUI thread.
-
-    Left to Python's cycle collector, a window could be freed whenever the next test's worker
-    thread happens to trigger a collection, and Qt aborts on widgets deleted off the GUI thread.
-    """
-    app.close()
-    app.window.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
-
-
-def wait_predicted(qtbot, app: BoardApp) -> list[tuple[chess.Move, float]]:
-    qtbot.waitUntil(lambda: app.predictions.current() is not None, timeout=3000)
-    return app.predictions.current()  # type: ignore[return-value]
-
-
-def assert_predicted_for_mover(qtbot, app: BoardApp) -> None:
-    """The shown prediction is the fake's for this position and the player to move."""
-    dist = wait_predicted(qtbot, app)
-    board = app.game.board
-    player = app.game.player(board.turn)
-    if board.is_game_over():
-        assert dist == []
-        return
-    assert (board.fen(), player) in app.log  # type: ignore[attr-defined]
-    assert dist == fake_dist(board, player)
-    if not app.game.ending():
-        assert app.window.pred_list.rows[0][0] == dist[0][0]
-
-
-def sans(text: str, board: chess.Board | None = None) -> list[chess.Move]:
-    board = board or chess.Board()
-    return [board.push_san(s) for s in text.split()]
-
-
-def center(app: BoardApp, name: str) -> QPointF:
-    return app.window.board.square_center(chess.parse_square(name))
-
-
-def mouse(widget, kind: QEvent.Type, pos: QPointF, button=Qt.MouseButton.LeftButton) -> None:
-    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
-    if kind == QEvent.Type.MouseMove:
-        button = Qt.MouseButton.NoButton
-    event = QMouseEvent(
-        kind, pos, widget.mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier
-    )
-    QApplication.sendEvent(widget, event)
-
-
-def drag(app: BoardApp, a: str, b: str) -> None:
-    board = app.window.board
-    start, end = center(app, a), center(app, b)
-    mouse(board, QEvent.Type.MouseButtonPress, start)
-    for t in (0.25, 0.5, 0.75, 1.0):
-        mouse(board, QEvent.Type.MouseMove, start + (end - start) * t)
-    mouse(board, QEvent.Type.MouseButtonRelease, end)
-
-
-def click(app: BoardApp, name: str) -> None:
-    QTest.mouseClick(app.window.board, Qt.MouseButton.LeftButton, pos=center(app, name).toPoint())
 
 
 def test_hand_written_game_predicts_for_the_mover_and_ends_in_mate(qtbot, make_app) -> None:
@@ -277,7 +136,7 @@ def test_switching_a_player_repredicts_at_once(qtbot, make_app) -> None:
     first = wait_predicted(qtbot, app)
     app.window.bottom_bar.combo.setEditText("tal,")  # case-insensitive name typed by hand
     app.window.bottom_bar._commit()
-    assert app.game.white == "Tal,M" and app.settings.get("white") == "Tal,M"
+    assert app.game.white == "Tal, Mihail" and app.settings.get("white") == "Tal, Mihail"
     qtbot.waitUntil(lambda: app.predictions.current() not in (None, first), timeout=3000)
     assert_predicted_for_mover(qtbot, app)
 
@@ -287,8 +146,9 @@ def test_navigation_keys_and_loading_a_pgn(qtbot, make_app, tmp_path: Path) -> N
     pgn.write_text('[White "Morphy, Paul"]\n[Black "Someone"]\n\n1. e4 e5 2. Nf3 Nc6 3. Bb5 *\n')
     app = make_app()
     assert app.window.open_pgn(str(pgn))
-    assert app.game.ply == 0 and len(app.game.moves) == 5 and app.game.white == "Morphy, Paul"
-    assert app.game.black == "population"  # unknown to the model: left as it was
+    qtbot.waitUntil(lambda: len(app.game.moves) == 5, timeout=3000)
+    assert app.game.ply == 0 and app.game.white == "Morphy, Paul"
+    assert app.game.black == "population"  # unknown to the model
     qtbot.waitUntil(lambda: all(app.predictions.dist(p) for p in range(5)), timeout=3000)
     QTest.keyClick(app.window, Qt.Key.Key_Right)
     QTest.keyClick(app.window, Qt.Key.Key_Right)
@@ -308,9 +168,13 @@ def test_bad_pgn_is_a_message_not_a_crash(qtbot, make_app, tmp_path: Path) -> No
     bad = tmp_path / "bad.pgn"
     bad.write_text("1. e4 e5 2. Ke3 Ke6 3. Qh9 *\n")
     app = make_app()
-    assert not app.window.open_pgn(str(bad))
-    assert "bad.pgn" in app.window.statusBar().currentMessage()
+    assert app.window.open_pgn(str(bad))
+    qtbot.waitUntil(lambda: "skipped" in app.window.statusBar().currentMessage(), timeout=3000)
+    assert "illegal move 'Ke3' at ply 3" in app.window.statusBar().currentMessage()
+    assert app.game.moves == []
+    close_boxes()
     assert not app.window.open_pgn(str(tmp_path / "missing.pgn"))
+    close_boxes()
 
 
 def test_broken_model_shows_a_message_and_the_board_still_plays(qtbot, make_app) -> None:
@@ -323,7 +187,7 @@ def test_broken_model_shows_a_message_and_the_board_still_plays(qtbot, make_app)
     assert app.window.board.arrows == []
     app.window.open_model("good.chessgru")  # then a good one: predictions appear
     assert_predicted_for_mover(qtbot, app)
-    assert app.window.model_label.text() == "Model: good (3 players)"
+    assert app.window.model_label.text() == "Model: good (8 players)"
 
 
 def test_real_loader_on_a_garbage_file(qtbot, settings: Settings, tmp_path: Path) -> None:
@@ -407,10 +271,10 @@ def test_settings_persist_across_restarts(qtbot, make_app, tmp_path: Path) -> No
     for key in ("auto_flip", "arrows"):
         app.window.toggle(key)
     app.window.actions_by_name["threshold:0.05"].trigger()
-    app.window.choose_player(chess.BLACK, "Tal,M")
+    app.window.choose_player(chess.BLACK, "Tal, Mihail")
     again = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     assert again.get("auto_flip") is True and again.arrows is False
-    assert again.threshold == 0.05 and again.get("black") == "Tal,M"
+    assert again.threshold == 0.05 and again.get("black") == "Tal, Mihail"
     assert again.get("model_path") == "fake.chessgru"
     app.window.play(chess.Move.from_uci("e2e4"))  # auto-flip: Black to move at the bottom
     assert app.window.board.flipped
@@ -428,8 +292,8 @@ def test_save_pgn_with_players_and_predictions(qtbot, make_app, tmp_path: Path) 
     assert game.headers["White"] == "Morphy, Paul" and game.headers["Black"] == "population"
     assert game.comment.startswith("chessgru Morphy, Paul: ")
     assert [m.uci() for m in game.mainline_moves()] == ["e2e4", "e7e5", "g1f3"]
-    loaded = read_pgn(out.read_text())
-    assert loaded.moves == sans("e4 e5 Nf3")
+    [(info, moves)] = read_games(out)
+    assert moves == sans("e4 e5 Nf3") and info.white == "Morphy, Paul"
 
 
 def test_copy_and_paste_fen(qtbot, make_app) -> None:
@@ -479,8 +343,6 @@ def test_pure_helpers() -> None:
     scores, surprises = score([d4], {0: dist}, 1, chess.WHITE)
     assert (scores[chess.WHITE].top1, scores[chess.WHITE].top3) == (0, 1)
     assert surprises[0].bits == pytest.approx(1.737, abs=1e-3)
-    assert match_player("morphy", PLAYERS) == "Morphy, Paul"
-    assert match_player("a", PLAYERS) is None
     game = GameState()
     game.play(e4)
     game.go(0)

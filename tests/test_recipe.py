@@ -27,7 +27,9 @@ def test_recipe_is_one_valid_train_command_that_holds_out_the_masters() -> None:
     argv = _make_base().train_command(recipe, Path("base.chessgru"))
     args = build_parser().parse_args(argv[1:])  # the real CLI accepts every option
     assert args.from_scratch and args.holdout == 0.2
-    assert [Path(p).name for p in args.pgn] == ["pgnmentor_players_all.pgn.gz", "masters"]
+    files = ["pgnmentor_players_all.pgn.gz", "masters", "amateur"]
+    assert [Path(p).name for p in args.pgn] == files
+    assert [Path(p).name for p in args.population_from] == ["amateur"]  # no amateur rows
     assert [Path(p).name for p in args.holdout_from] == ["masters"]
     assert len(args.holdout_players) == 9  # every masters file's player
     assert not any("online" in part for part in argv)  # real people's accounts never ship

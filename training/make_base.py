@@ -33,6 +33,8 @@ def train_command(recipe: dict[str, Any], out: Path) -> list[str]:
     argv += ["--holdout", str(data["holdout"])]
     if data.get("holdout_from"):
         argv += ["--holdout-from", *(str(root / p) for p in data["holdout_from"])]
+    if data.get("population_from"):
+        argv += ["--population-from", *(str(root / p) for p in data["population_from"])]
     for name in data.get("holdout_players", []):
         argv += ["--holdout-player", name]
     for key, value in {**recipe.get("train", {}), **recipe.get("model", {})}.items():

@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"model file not found: {args.model}")
     if args.pgn and not Path(args.pgn).is_file():
         raise UserError(f"PGN file not found: {args.pgn}")
+    from chessgru.gui.platform_check import check_display
+
+    check_display()  # a missing X11 library is one sentence here, not a Qt abort
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -55,4 +58,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         return int(app.exec())
     finally:
+        board.window.pgn_file.stop()
         board.thread.stop()

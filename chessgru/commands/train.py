@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chessgru.commands.common import add_name_options, add_player_option, aliases
 from chessgru.errors import UserError
 
+if TYPE_CHECKING:
+    from chessgru.model.network import ModelConfig
+    from chessgru.training.config import TrainConfig
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `chessgru train`."""
-    parser.add_argument("pgn", nargs="+", metavar="PGN", help="PGN files or folders")
+    parser.add_argument("pgn", nargs="*", metavar="PGN", help="PGN files or folders")
+    parser.add_argument(
+        "--library",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also train on the game library's games (default file: in $CHESSGRU_DATA); "
+        "its people get their own embedding unless --player is given",
+    )
     parser.add_argument(
         "--out",
         "-o",
@@ -83,6 +96,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "leave every copy of them out of training",
     )
     run.add_argument(
+        "--population-from",
+        nargs="+",
+        default=[],
+        metavar="PGN",
+        help="the players of these files (among the PGN files) get no embedding row of "
+        "their own: their games train the population and the rating conditioning only",
+    )
+    run.add_argument(
         "--from",
         dest="from_model",
         type=Path,
@@ -96,16 +117,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--tune",
-        choices=("all", "players"),
-        default="all",
-        help="when fine-tuning: adapt the whole network (default; the most accurate) or only "
-        "the player embeddings (network untouched; default lr 0.02)",
+        choices=("auto", "all", "head", "players"),
+        default="auto",
+        help="when fine-tuning: adapt every weight (all), all but the board-reading tower "
+        "(head: about 3x faster), or only the player embeddings (players: default lr 0.02); "
+        "default auto = head for a model with a tower, else all",
     )
     net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
     net.add_argument("--layers", type=int, help="GRU layers (default 2)")
     net.add_argument("--dropout", type=float, help="dropout inside the network (default 0.1)")
     net.add_argument("--no-board", action="store_true", help="do not feed the board position")
+    net.add_argument(
+        "--tower-blocks",
+        type=int,
+        metavar="N",
+        help="residual blocks of the convolutional tower that reads the board (0 = none)",
+    )
+    net.add_argument(
+        "--tower-channels", type=int, metavar="N", help="filters of the tower (default 64)"
+    )
+    net.add_argument(
+        "--no-gru",
+        action="store_true",
+        help="no GRU: predict from the board and who is moving only (needs a tower)",
+    )
     hw = parser.add_argument_group("hardware and files")
     hw.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     hw.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads")
@@ -127,6 +163,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="steps between checkpoints (default 200)",
     )
     hw.add_argument(
+        "--val-every",
+        type=int,
+        metavar="STEPS",
+        help="log validation loss and top-1 every STEPS steps (learning curves; default: "
+        "only at the end of each epoch)",
+    )
+    hw.add_argument(
         "--log", type=Path, default=None, metavar="FILE", help="also append the log lines to FILE"
     )
 
@@ -145,21 +188,56 @@ _TRAIN_FIELDS = {
     "min_games": "min_games",
     "holdout": "holdout_fraction",
     "max_steps": "max_steps",
+    "val_every": "val_every",
 }
-_MODEL_FIELDS = {"hidden": "hidden", "layers": "layers", "dropout": "dropout"}
-_AT_LEAST_ONE = ("epochs", "batch_size", "hidden", "layers", "threads", "max_steps", "min_games")
+_MODEL_FIELDS = {
+    "hidden": "hidden",
+    "layers": "layers",
+    "dropout": "dropout",
+    "tower_blocks": "tower_blocks",
+    "tower_channels": "tower_channels",
+}
+_AT_LEAST_ONE = (
+    "epochs",
+    "batch_size",
+    "hidden",
+    "layers",
+    "threads",
+    "max_steps",
+    "min_games",
+    "tower_channels",
+    "val_every",
+)
 
 
 def _given(args: argparse.Namespace, fields: dict[str, str]) -> dict[str, Any]:
     return {f: getattr(args, o) for o, f in fields.items() if getattr(args, o) is not None}
 
 
+def _library_games(path: str | None, stack: contextlib.ExitStack) -> tuple[Path, list[str]]:
+    """The library's games as a temporary PGN file (removed when ``stack`` closes)."""
+    import tempfile
+
+    from chessgru.library.learn import export_for_training
+    from chessgru.library.store import Library
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chessgru-library-")))
+    with Library(path) as library:
+        return export_for_training(library, folder)
+
+
 def _check(args: argparse.Namespace) -> None:
+    if not args.pgn and args.library is None:
+        raise UserError("Give PGN files or folders to train on, or --library.")
     for option in _AT_LEAST_ONE:
         value = getattr(args, option)
         if value is not None and value < 1:
             flag = "--" + option.replace("_", "-")
             raise UserError(f"{flag} must be at least 1, not {value}.")
+    if args.tower_blocks is not None and args.tower_blocks < 0:
+        raise UserError(f"--tower-blocks must be 0 or more, not {args.tower_blocks}.")
+    if args.no_gru and not args.tower_blocks:
+        raise UserError("--no-gru needs a tower to read the board: add --tower-blocks N.")
     if args.lr is not None and args.lr <= 0:
         raise UserError(f"--lr must be positive, not {args.lr}.")
     if args.dropout is not None and not 0 <= args.dropout < 1:
@@ -175,13 +253,17 @@ def _check(args: argparse.Namespace) -> None:
 
 def start_model(args: argparse.Namespace) -> Path | None:
     """The model file to fine-tune (``--from``, else the shipped base), or None for scratch."""
-    network = [f"--{o}" for o in ("hidden", "layers", "dropout") if getattr(args, o) is not None]
-    network += ["--no-board"] if args.no_board else []
+    network = ["--" + o.replace("_", "-") for o in _MODEL_FIELDS if getattr(args, o) is not None]
+    network += [
+        flag for flag, on in (("--no-board", args.no_board), ("--no-gru", args.no_gru)) if on
+    ]
     if args.from_scratch:
         if args.from_model:
             raise UserError("--from and --from-scratch exclude each other; give one.")
-        if args.tune != "all":
-            raise UserError("--tune players fine-tunes a model; it cannot go with --from-scratch.")
+        if args.tune != "auto":
+            raise UserError(
+                f"--tune {args.tune} fine-tunes a model; it cannot go with --from-scratch."
+            )
         return None
     if network:
         raise UserError(
@@ -198,12 +280,11 @@ def start_model(args: argparse.Namespace) -> Path | None:
     return base
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `chessgru train`."""
+def configs(args: argparse.Namespace) -> tuple[TrainConfig, ModelConfig]:
+    """The run's settings from parsed options (also used by training/make_pack.py)."""
     _check(args)
     from chessgru.model.network import ModelConfig
     from chessgru.training.config import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig
-    from chessgru.training.fit import default_checkpoint, fit
 
     start = start_model(args)
     given = _given(args, _TRAIN_FIELDS)
@@ -217,12 +298,29 @@ def run(args: argparse.Namespace) -> int:
         players=tuple(args.players),
         holdout_players=tuple(args.holdout_players),
         holdout_from=tuple(str(p) for p in args.holdout_from),
+        population_from=tuple(str(p) for p in args.population_from),
         from_model=str(start) if start else None,
         tune=args.tune,
     )
-    model_config = ModelConfig(**_given(args, _MODEL_FIELDS), board_input=not args.no_board)
+    model_config = ModelConfig(
+        **_given(args, _MODEL_FIELDS), board_input=not args.no_board, recurrent=not args.no_gru
+    )
+    return config, model_config
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `chessgru train`."""
+    from chessgru.training.fit import default_checkpoint, fit
+
+    config, model_config = configs(args)
     checkpoint = default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
+        paths = list(args.pgn)
+        if args.library is not None:
+            library_pgn, people = _library_games(args.library or None, stack)
+            paths.append(library_pgn)
+            if not args.players:
+                config = dataclasses.replace(config, players=tuple(people))
         log_file = None
         if args.log:
             try:
@@ -230,7 +328,7 @@ def run(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise UserError(f"Cannot write the log file {args.log}: {exc.strerror}.") from exc
         result = fit(
-            args.pgn,
+            paths,
             config,
             model_config,
             args.out,

@@ -14,13 +14,18 @@ unless the user named one with an alias.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chessgru.errors import UserError
+
+#: The name of row 0 of every model: anyone the model does not know.
+POPULATION = "population"
 
 #: How much more frequent one full name must be for an ambiguous abbreviation to join it.
 DOMINANCE = 10
@@ -192,3 +197,74 @@ def surname_matches(name: str, known: Iterable[str]) -> list[str]:
 def quoted(names: Iterable[str]) -> str:
     """Names listed for a message; quoted because names themselves contain commas."""
     return ", ".join(f"'{n}'" for n in names)
+
+
+class PlayerNames:
+    """Which model row a player's name means: the one resolver of the CLI and the GUI.
+
+    Used by Predictor, the CLI and the GUI. A plain object over a model's players entries,
+    read-only once built, so the GUI may share it between threads.
+    """
+
+    def __init__(self, players: Sequence[dict[str, Any]]) -> None:
+        self.entries = [dict(p) for p in players]
+        self._exact = {p["name"]: i for i, p in reversed(list(enumerate(players)))}
+        self._keys: dict[str, int] = {}
+        by_games = sorted(range(len(players)), key=lambda i: -int(players[i].get("games", 0)))
+        for i in by_games:  # on a clash the player with more games wins
+            for name in [players[i]["name"], *players[i].get("aliases", ())]:
+                self._keys.setdefault(normalise(name), i)
+
+    @property
+    def players(self) -> list[str]:
+        """Names by row ("population" first)."""
+        return [p["name"] for p in self.entries]
+
+    def resolve(self, name: str | int) -> int:
+        """Row of a typed ``name``: exact, alias or spelling, unique surname; else UserError.
+
+        An ambiguous surname lists the candidates; an unknown name the nearest known ones.
+        """
+        if isinstance(name, int):
+            if not 0 <= name < len(self.entries):
+                raise UserError(f"player number {name} is not in this model.")
+            return name
+        index = self.find(name)
+        if index is not None:
+            return index
+        by_surname = surname_matches(name, self.players[1:])
+        if len(by_surname) == 1:
+            return self._exact[by_surname[0]]
+        if by_surname:
+            raise UserError(
+                f"'{name}' could be any of {quoted(by_surname[:6])}; give the full name."
+            )
+        near = self._nearest(name)
+        known = len(self.entries) - 1
+        hint = f"nearest known: {quoted(near)}" if near else f"it knows {known} players"
+        raise UserError(
+            f"the model does not know the player '{name}' ({hint}); "
+            f"use '{POPULATION}' for the population model."
+        )
+
+    def find(self, name: str) -> int | None:
+        """Embedding row of ``name`` (exact, "population", alias, spelling variant), else None."""
+        if name in self._exact:
+            return self._exact[name]
+        if name.strip().casefold() == POPULATION:
+            return 0
+        return self._keys.get(normalise(name))
+
+    def _nearest(self, name: str, n: int = 5) -> list[str]:
+        """Known names that look like ``name``, whole or by one word ("Karpow" -> Karpov)."""
+        query = normalise(name)
+        scores = []
+        for entry in self.entries[1:]:
+            score = 0.0
+            for spelling in [entry["name"], *entry.get("aliases", ())]:
+                for key in [normalise(spelling), *map(normalise, re.split(r"[\s,.]+", spelling))]:
+                    if len(key) >= 3:
+                        score = max(score, difflib.SequenceMatcher(None, query, key).ratio())
+            if score >= 0.6:
+                scores.append((-score, entry["name"]))
+        return [found for _, found in sorted(scores)[:n]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import chess
 from PySide6.QtCore import QObject
 
+from chessgru.gui.family import open_family
 from chessgru.gui.game import GameState
 from chessgru.gui.main_window import MainWindow
 from chessgru.gui.predictions import Predictions
@@ -27,6 +28,7 @@ class BoardApp(QObject):
         self.thread = WorkerThread(self.worker)
         self.predictions = Predictions(self.game, self.worker)
         self.window = MainWindow(self.game, self.predictions, settings)
+        self.family = open_family(self.window)  # people, the game library, learning
 
     def start(self, model: str | None = None, use_saved_model: bool = True) -> None:
         """Load `model` (else the last one used, else the shipped base model)."""
@@ -34,12 +36,14 @@ class BoardApp(QObject):
         self.predictions.open_model(model or saved or None)
 
     def set_players(self, white: str | None, black: str | None) -> None:
-        """Players asked for by name; matched against the model's players once it loads."""
-        if white:
-            self.game.set_player(chess.WHITE, white)
-        if black:
-            self.game.set_player(chess.BLACK, black)
+        """Players asked for by name (as `--player` takes them), resolved once the model loads."""
+        for color, name in ((chess.WHITE, white), (chess.BLACK, black)):
+            if name:
+                self.predictions.choose_player(color, name)
 
     def close(self) -> None:
         self.window.close()
+        self.window.pgn_file.stop()  # also when the window never showed (no closeEvent)
         self.thread.stop()
+        if self.family is not None:
+            self.family.close()

@@ -7,10 +7,9 @@ move the user made with ``move_made``; the game decides what happens next.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import chess
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSizeF, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -23,6 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
+from chessgru.gui.arrows import Arrow, head_boxes, paint_arrows
 from chessgru.gui.pieces import PieceCache
 
 LIGHT = QColor("#f0d9b5")
@@ -30,47 +30,8 @@ DARK = QColor("#b58863")
 LAST_MOVE = QColor(155, 199, 0, 105)
 SELECTED = QColor(20, 85, 30, 128)
 DOT = QColor(20, 85, 30, 128)
-ARROW = QColor("#1d5fc4")
-ARROW_HOVER = QColor("#e68a00")
+SLIDE_MS = 180  # a played move slides this long (lichess: about 200 ms)
 PROMOTION_CHOICES = (chess.QUEEN, chess.KNIGHT, chess.ROOK, chess.BISHOP)
-
-
-@dataclass(frozen=True)
-class Arrow:
-    """A predicted move drawn on the board."""
-
-    move: chess.Move
-    prob: float
-
-
-def pick_arrows(dist: list[tuple[chess.Move, float]], k: int, threshold: float) -> list[Arrow]:
-    """The top `k` moves at or above `threshold`; the top move is always drawn.
-
-    The four promotions of one pawn share a path, so they make one arrow with their summed
-    probability (drawn as the likeliest of them).
-    """
-    merged: dict[tuple[int, int], Arrow] = {}
-    for move, prob in dist:
-        key = (move.from_square, move.to_square)
-        seen = merged.get(key)
-        merged[key] = Arrow(move, prob) if seen is None else Arrow(seen.move, seen.prob + prob)
-    ranked = sorted(merged.values(), key=lambda a: -a.prob)[: max(1, k)]
-    return [a for i, a in enumerate(ranked) if i == 0 or a.prob >= threshold]
-
-
-def same_path(a: chess.Move | None, b: chess.Move | None) -> bool:
-    return (
-        a is not None
-        and b is not None
-        and a.from_square == b.from_square
-        and (a.to_square == b.to_square)
-    )
-
-
-def arrow_style(prob: float, square: float) -> tuple[float, float]:
-    """Shaft width (pixels) and opacity of an arrow for a move of probability `prob`."""
-    strength = math.sqrt(max(0.0, min(1.0, prob)))
-    return square * (0.05 + 0.17 * strength), 0.4 + 0.55 * strength
 
 
 class BoardWidget(QWidget):
@@ -97,15 +58,44 @@ class BoardWidget(QWidget):
         self._deselect_on_release = False
         self._promotion: tuple[chess.Square, chess.Square] | None = None
         self._pieces = PieceCache()
+        self._dragged = False  # the next position comes from a drag: no slide
+        self._sliding: chess.Move | None = None
+        self._slide = QVariantAnimation(self)
+        self._slide.setDuration(SLIDE_MS)
+        self._slide.setStartValue(0.0)
+        self._slide.setEndValue(1.0)
+        self._slide.setEasingCurve(QEasingCurve.Type.OutCubic)
+        self._slide.valueChanged.connect(self.update)
 
     # --- what to draw --------------------------------------------------------------
     def set_position(
         self, board: chess.Board, last: chess.Move | None, interactive: bool = True
     ) -> None:
-        """Show `board`; `last` is highlighted; moves are accepted only when `interactive`."""
+        """Show `board`; `last` is highlighted; moves are accepted only when `interactive`.
+
+        When `board` is the shown position plus `last`, the moved piece slides there (not
+        after a drag: the piece is already where it was dropped).
+        """
+        self._start_animation(board, last)
         self._board, self._last, self._interactive = board.copy(), last, interactive
         self._selected = self._press_pos = self._drag_pos = self._promotion = None
         self.update()
+
+    def _start_animation(self, board: chess.Board, last: chess.Move | None) -> None:
+        dragged, self._dragged = self._dragged, False
+        if last is None or dragged or not self._board.is_legal(last):
+            return
+        after = self._board.copy(stack=False)
+        after.push(last)
+        if after.fen() != board.fen():
+            return  # not one move on from what is shown: a jump, no slide
+        self._sliding = last
+        self._slide.stop()
+        self._slide.start()
+
+    @property
+    def animating(self) -> bool:
+        return self._slide.state() == QVariantAnimation.State.Running
 
     def set_arrows(self, arrows: list[Arrow]) -> None:
         self._arrows = list(arrows)
@@ -168,6 +158,12 @@ class BoardWidget(QWidget):
         step = -1 if rank == 7 else 1
         return [(chess.square(file, rank + i * step), p) for i, p in enumerate(PROMOTION_CHOICES)]
 
+    def head_at(self, pos: QPointF) -> Arrow | None:
+        """The arrow whose head (or stacked label) is under `pos`, when moves may be made."""
+        if not self._interactive:
+            return None
+        return next((arrow for arrow, box in self.head_rows() if box.contains(pos)), None)
+
     # --- mouse ---------------------------------------------------------------------
     def _targets(self, square: chess.Square) -> set[chess.Square]:
         return {m.to_square for m in self._board.legal_moves if m.from_square == square}
@@ -192,6 +188,11 @@ class BoardWidget(QWidget):
             return
         if self._selected is not None and square in self._targets(self._selected):
             self._try_move(self._selected, square)
+            return
+        head = self.head_at(pos)
+        if head is not None:  # a click on a predicted move's head plays that move
+            self._selected = None
+            self.move_made.emit(head.move)
             return
         if self._movable(square):
             self._deselect_on_release = square == self._selected
@@ -218,6 +219,7 @@ class BoardWidget(QWidget):
         self._press_pos = self._drag_pos = None
         target = self.square_at(event.position())
         if dragged and origin is not None and target in self._targets(origin):
+            self._dragged = True
             self._try_move(origin, target)
             return
         if not dragged and self._deselect_on_release:
@@ -313,10 +315,16 @@ class BoardWidget(QWidget):
 
     def _paint_pieces(self, p: QPainter, s: int) -> None:
         ratio = self.devicePixelRatioF()
+        slide = self._sliding if self.animating else None
         for sq, piece in self._board.piece_map().items():
             if sq == self._selected and self._drag_pos is not None:
                 p.setOpacity(0.3)  # the dragged piece's ghost stays on its square
-            p.drawPixmap(self.square_rect(sq).topLeft(), self._pieces.get(piece, s, ratio))
+            at = self.square_rect(sq).topLeft()
+            if slide is not None and sq == slide.to_square:
+                t = float(self._slide.currentValue())
+                start = self.square_rect(slide.from_square).topLeft()
+                at = start + (at - start) * t
+            p.drawPixmap(at, self._pieces.get(piece, s, ratio))
             p.setOpacity(1.0)
 
     def _paint_dots(self, p: QPainter, s: int) -> None:
@@ -334,39 +342,12 @@ class BoardWidget(QWidget):
             else:
                 p.drawEllipse(center, s * 0.15, s * 0.15)
 
-    def _paint_arrows(self, p: QPainter, s: int) -> None:
-        # Least likely first, so the favourite (and the hovered one) end up on top.
-        ordered = sorted(self._arrows, key=lambda a: (same_path(a.move, self._hover), a.prob))
-        font = QFont(self.font())
-        font.setBold(True)
-        for arrow in ordered:
-            hovered = same_path(arrow.move, self._hover)
-            width, opacity = arrow_style(arrow.prob, s)
-            color = QColor(ARROW_HOVER if hovered else ARROW)
-            color.setAlphaF(1.0 if hovered else opacity)
-            self._paint_arrow(p, arrow, s, width, color, font)
+    def head_rows(self) -> list[tuple[Arrow, QRectF]]:
+        """Each arrow's label box on the board (see arrows.head_boxes)."""
+        return head_boxes(self._arrows, self.square_center, self.square_size())
 
-    def _paint_arrow(
-        self, p: QPainter, arrow: Arrow, s: int, width: float, color: QColor, font: QFont
-    ) -> None:
-        start = self.square_center(arrow.move.from_square)
-        end = self.square_center(arrow.move.to_square)
-        radius = s * 0.21
-        dx, dy = end.x() - start.x(), end.y() - start.y()
-        length = math.hypot(dx, dy) or 1.0
-        shaft_end = QPointF(end.x() - dx / length * radius, end.y() - dy / length * radius)
-        p.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        p.drawLine(start, shaft_end)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
-        p.drawEllipse(end, radius, radius)
-        text = f"{100 * arrow.prob:.0f}%" if arrow.prob >= 0.0095 else "<1%"
-        font.setPixelSize(max(7, round(radius * (0.85 if len(text) <= 3 else 0.7))))
-        p.setFont(font)
-        p.setPen(QColor("white"))
-        box = QRectF(end.x() - radius, end.y() - radius, 2 * radius, 2 * radius)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-        p.setBrush(Qt.BrushStyle.NoBrush)
+    def _paint_arrows(self, p: QPainter, s: int) -> None:
+        paint_arrows(p, self._arrows, self._hover, self.square_center, s, QFont(self.font()))
 
     def _paint_promotion(self, p: QPainter, s: int) -> None:
         side = 8 * s

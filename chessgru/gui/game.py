@@ -6,7 +6,7 @@ move, go back one) and redraw on ``changed``; nothing here knows about widgets o
 
 from __future__ import annotations
 
-import io
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,8 +15,7 @@ import chess.pgn
 from PySide6.QtCore import QObject, Signal
 
 from chessgru.errors import UserError
-
-POPULATION = "population"
+from chessgru.games.names import POPULATION
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,49 @@ def parse_fen(fen: str) -> chess.Board:
     try:
         board = chess.Board(fen.strip())
     except ValueError as exc:
-        raise UserError(f"not a valid FEN: {fen.strip()!r} ({exc})") from None
+        reason = str(exc).split(": '")[0]  # python-chess repeats the FEN after a colon
+        raise UserError(f"not a valid FEN: {fen.strip()!r} ({reason})") from None
     if not board.is_valid():
         raise UserError(f"the FEN {fen.strip()!r} is not a legal chess position")
     return board
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What the model conditions on besides the players: ratings and the game's speed."""
+
+    white_elo: int | None = None
+    black_elo: int | None = None
+    time_control: str | None = None  # PGN TimeControl, e.g. "300+3"; None = unknown
+
+    def elo(self, color: chess.Color) -> int | None:
+        return self.white_elo if color == chess.WHITE else self.black_elo
+
+    @classmethod
+    def from_headers(cls, headers: dict[str, str]) -> Conditions:
+        def elo(key: str) -> int | None:
+            value = headers.get(key, "").strip()
+            return int(value) if value.isdigit() and int(value) > 0 else None
+
+        tc = headers.get("TimeControl", "").strip()
+        return cls(elo("WhiteElo"), elo("BlackElo"), tc if tc not in ("", "?", "-") else None)
+
+    def headers(self) -> dict[str, str]:
+        """The PGN headers for these conditions (only the known ones)."""
+        out = {}
+        for key, value in (
+            ("WhiteElo", self.white_elo),
+            ("BlackElo", self.black_elo),
+            ("TimeControl", self.time_control),
+        ):
+            if value is not None:
+                out[key] = str(value)
+        return out
+
+
+def today() -> str:
+    """Today as a PGN Date."""
+    return datetime.date.today().strftime("%Y.%m.%d")
 
 
 @dataclass(frozen=True)
@@ -71,28 +109,6 @@ class LoadedGame:
     white: str
     black: str
     headers: dict[str, str]
-
-
-def read_pgn(text: str) -> LoadedGame:
-    """The first game in `text`; UserError when there is none or it has illegal moves."""
-    game = chess.pgn.read_game(io.StringIO(text))
-    if game is None or (not game.headers and not game.variations):
-        raise UserError("the file holds no PGN game")
-    if game.errors:
-        raise UserError(f"the PGN game has an error: {game.errors[0]}")
-    if game.headers.get("Variant", "Standard").lower() not in (
-        "standard",
-        "chess",
-        "from position",
-    ):
-        raise UserError(f"variant {game.headers['Variant']} is not supported")
-    return LoadedGame(
-        start_fen=game.board().fen(),
-        moves=list(game.mainline_moves()),
-        white=game.headers.get("White", "?"),
-        black=game.headers.get("Black", "?"),
-        headers=dict(game.headers),
-    )
 
 
 class GameState(QObject):
@@ -108,7 +124,9 @@ class GameState(QObject):
         self.ply = 0
         self.white = POPULATION
         self.black = POPULATION
-        self.headers: dict[str, str] = {}
+        self.headers: dict[str, str] = {"Date": today()}
+        self.conditions = Conditions()
+        self.decided: Ending | None = None  # a result the players agreed on (resign, draw)
         self._board = chess.Board()
         self._sans: list[str] = []
 
@@ -132,7 +150,8 @@ class GameState(QObject):
         return first if ply % 2 == 0 else not first
 
     def ending(self) -> Ending | None:
-        return ending(self._board)
+        """How the game ended at the shown position: on the board, or decided by the players."""
+        return ending(self._board) or (self.decided if self.ply == len(self.moves) else None)
 
     # --- changing ------------------------------------------------------------------
     def play(self, move: chess.Move) -> bool:
@@ -163,7 +182,7 @@ class GameState(QObject):
         """Start over from `fen` (UserError for an unplayable FEN; nothing changes then)."""
         board = parse_fen(fen)
         self.start_fen = board.fen()
-        self.headers = {}
+        self.headers = {"Date": today()}
         self._set_line([], 0)
 
     def load(self, game: LoadedGame, at_end: bool = False) -> None:
@@ -172,6 +191,41 @@ class GameState(QObject):
         self.start_fen = game.start_fen
         self.headers = dict(game.headers)
         self._set_line(list(game.moves), len(game.moves) if at_end else 0)
+        result = game.headers.get("Result", "*")
+        if result in ("1-0", "0-1", "1/2-1/2") and ending(self._final_board()) is None:
+            self.decided = Ending(result, "Game over")  # resigned, agreed or on time: PGN says not
+            self.changed.emit()
+        self.set_conditions(Conditions.from_headers(game.headers))
+
+    def resign(self) -> bool:
+        """The side to move at the end of the line resigns."""
+        if self._final_ending() is not None:
+            return False
+        loser = self.turn_at(len(self.moves))
+        side = "White" if loser == chess.WHITE else "Black"
+        return self.decide(Ending("0-1" if loser == chess.WHITE else "1-0", f"{side} resigns"))
+
+    def agree_draw(self) -> bool:
+        """Both players agree to a draw at the end of the line."""
+        if self._final_ending() is not None:
+            return False
+        return self.decide(Ending("1/2-1/2", "Draw agreed"))
+
+    def decide(self, end: Ending) -> bool:
+        """The game ends at the end of the line with `end` (resignation, draw, flag)."""
+        self._set_line(self.moves, len(self.moves))
+        self.decided = end
+        self.changed.emit()
+        return True
+
+    def _final_ending(self) -> Ending | None:
+        return ending(self._final_board()) or self.decided
+
+    def set_conditions(self, conditions: Conditions) -> None:
+        """Ratings and time control of this game (the model conditions on them)."""
+        if conditions != self.conditions:
+            self.conditions = conditions
+            self.players_changed.emit()
 
     def set_player(self, color: chess.Color, name: str) -> None:
         """Choose who plays `color` (a model player's name or "population")."""
@@ -192,6 +246,8 @@ class GameState(QObject):
             board.push(move)
             if i + 1 == ply:
                 shown = board.copy()
+        if moves != self.moves or not moves:
+            self.decided = None  # another line (a take-back, a new game) undoes a decision
         self.moves, self.ply, self._sans = moves, ply, sans
         self._board = shown if shown is not None else board
         self.changed.emit()
@@ -205,10 +261,14 @@ class GameState(QObject):
                 game.headers[key] = value
         game.headers["White"] = self.white
         game.headers["Black"] = self.black
+        for key, value in self.conditions.headers().items():
+            game.headers[key] = value
         if self.start_fen != chess.STARTING_FEN:
             game.setup(chess.Board(self.start_fen))
-        end = ending(self._final_board())
+        end = self._final_ending()
         game.headers["Result"] = end.result if end else "*"
+        if self.decided is not None:
+            game.headers["Termination"] = self.decided.reason
         node: chess.pgn.GameNode = game
         for ply in range(len(self.moves) + 1):
             if comment is not None:

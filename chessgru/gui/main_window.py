@@ -6,11 +6,12 @@ goes to the objects, their signals redraw the widgets.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import chess
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -23,15 +24,29 @@ from PySide6.QtWidgets import (
 )
 
 from chessgru.errors import UserError
-from chessgru.gui.board_widget import BoardWidget, pick_arrows
-from chessgru.gui.game import GameState, read_pgn
+from chessgru.gui.arrows import pick_arrows
+from chessgru.gui.board_widget import BoardWidget
+from chessgru.gui.clocks import Clocks
+from chessgru.gui.game import POPULATION, GameState, LoadedGame
+from chessgru.gui.game_list import GameListDialog
 from chessgru.gui.menus import build_menus
 from chessgru.gui.panels import MoveList, PredictionList, SurpriseChart
+from chessgru.gui.pgn_file import ListedGame, PgnFile, dropped_pgn
 from chessgru.gui.player_bar import PlayerBar
-from chessgru.gui.predictions import Predictions, match_player
+from chessgru.gui.predictions import Predictions
 from chessgru.gui.settings import Settings
+from chessgru.gui.setup_dialog import SetupDialog
 
 SIDE = {chess.WHITE: "White", chess.BLACK: "Black"}
+PANEL_WIDTH = 400
+WINDOW = QSize(1180, 690)  # fits a 1366x768 laptop's screen under its title and task bars
+
+
+def default_size(available: QSize) -> tuple[int, int]:
+    """The window's first size: WINDOW, shrunk to the screen's free area (frame included)."""
+    return min(WINDOW.width(), available.width() - 16), min(
+        WINDOW.height(), available.height() - 40
+    )
 
 
 def _heading(text: str) -> QLabel:
@@ -48,6 +63,10 @@ class MainWindow(QMainWindow):
     def __init__(self, game: GameState, predictions: Predictions, settings: Settings) -> None:
         super().__init__()
         self.game, self.predictions, self.settings = game, predictions, settings
+        self.pgn_file = PgnFile(self)
+        self.game_list: GameListDialog | None = None
+        self.clocks = Clocks(game)
+        self.setAcceptDrops(True)  # drop a PGN file on the window to open it
         self.setWindowTitle("chessgru")
         self.board = BoardWidget()
         self.board.auto_queen = bool(settings.get("auto_queen"))
@@ -61,7 +80,7 @@ class MainWindow(QMainWindow):
         self.pred_list = PredictionList(settings.top_k)
         self.score_labels = {c: QLabel() for c in (chess.WHITE, chess.BLACK)}
         for label in self.score_labels.values():
-            label.setWordWrap(True)  # long player names must not push the figures off-screen
+            label.setWordWrap(False)  # one line always: a wrap made the panel jump (names elide)
         self.chart = SurpriseChart()
         self.moves = MoveList()
         self.model_label = QLabel()
@@ -70,7 +89,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self)
         self.sync_checks()
         self._connect()
-        self.resize(1180, 780)
+        self.resize(*default_size(self.screen().availableGeometry().size()))
         self.sync_all()
         self.board.setFocus()
 
@@ -98,7 +117,7 @@ class MainWindow(QMainWindow):
         side.addWidget(self.moves, 1)
         panel = QWidget()
         panel.setLayout(side)
-        panel.setFixedWidth(400)
+        panel.setFixedWidth(PANEL_WIDTH)
         root = QHBoxLayout()
         root.addLayout(left, 1)
         root.addWidget(panel)
@@ -112,7 +131,12 @@ class MainWindow(QMainWindow):
         self.predictions.updated.connect(self.sync_predictions)
         self.predictions.model_changed.connect(self._on_model_changed)
         self.predictions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.predictions.warning.connect(self.warn)
+        self.pgn_file.first_game.connect(self.show_game)
+        self.pgn_file.done.connect(self._on_pgn_done)
+        self.pgn_file.failed.connect(self.warn)
         self.settings.changed.connect(self._on_setting)
+        self.clocks.changed.connect(self.sync_clocks)
         self.board.move_made.connect(self.play)
         self.pred_list.hovered.connect(self.board.set_hover)
         self.pred_list.activated.connect(self.play)
@@ -127,10 +151,17 @@ class MainWindow(QMainWindow):
         if self.game.play(move) and self.settings.get("auto_flip"):
             self.settings.set("flipped", self.game.board.turn == chess.BLACK)
 
-    def choose_player(self, color: chess.Color, name: str) -> None:
-        self.game.set_player(color, name)
-        self.settings.set("white" if color == chess.WHITE else "black", name)
+    def choose_player(self, color: chess.Color, name: str) -> bool:
+        """Let the person typed as `name` play `color`; an unknown or ambiguous name warns."""
+        try:
+            found = self.predictions.choose_player(color, name)
+        except UserError as exc:
+            self.warn(str(exc))
+            self.sync_all()  # the player box shows the side's player again
+            return False
+        self.settings.set("white" if color == chess.WHITE else "black", found)
         self.board.setFocus()  # arrow keys browse moves again, not the name field
+        return True
 
     def warn(self, text: str) -> None:
         """Tell the user in one sentence without blocking (status bar and a window-modal box)."""
@@ -162,27 +193,63 @@ class MainWindow(QMainWindow):
         self.new_game(QGuiApplication.clipboard().text())
 
     def open_pgn(self, path: str | None = None) -> bool:
-        """Load the first game of a PGN file and show it from its start."""
+        """Start reading a PGN file; its first game shows as soon as it is read."""
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open PGN", "", "PGN (*.pgn);;All (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open PGN", "", "PGN (*.pgn *.pgn.gz *.pgn.bz2 *.pgn.zst);;All (*)"
+            )
             if not path:
                 return False
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-            loaded = read_pgn(text)
-            self.game.load(loaded)
-        except OSError as exc:
-            self.warn(f"could not read {path}: {exc.strerror or exc}")
-            return False
+            self.pgn_file.open(path)
         except UserError as exc:
-            self.warn(f"{Path(path).name}: {exc}")
+            self.warn(str(exc))
             return False
-        for color, name in ((chess.WHITE, loaded.white), (chess.BLACK, loaded.black)):
-            known = match_player(name, self.predictions.players)
-            if known is not None:  # the game's own players, when the model knows them
-                self.choose_player(color, known)
-        self.statusBar().showMessage(f"Loaded {Path(path).name}: → or End to step through", 8000)
+        self.statusBar().showMessage(f"Reading {Path(path).name}…")
         return True
+
+    def show_game(self, listed: ListedGame) -> None:
+        """Show a game of the open PGN file from its start, with its own players."""
+        info = listed.info
+        self.game.load(
+            LoadedGame(chess.STARTING_FEN, listed.moves(), info.white, info.black, listed.headers())
+        )
+        self.predictions.players_from_headers(info.white, info.black)
+
+    def show_game_list(self) -> None:
+        """The open PGN file's games, to filter by player and pick one."""
+        if not self.pgn_file.games:
+            self.statusBar().showMessage("Open a PGN file first (Ctrl+O).", 5000)
+            return
+        if self.game_list is None:
+            self.game_list = GameListDialog(self.pgn_file, self)
+            self.game_list.chosen.connect(self.show_game)
+        self.game_list.show()
+        self.game_list.raise_()
+
+    def setup_game(self) -> None:
+        """Ratings, time control and clocks of this game."""
+        dialog = SetupDialog(self.game.conditions, self.clocks.enabled, self)
+        if dialog.exec() == SetupDialog.DialogCode.Accepted:
+            self.game.set_conditions(dialog.conditions())
+            self.clocks.configure(dialog.clocks.isChecked(), self.game.conditions.time_control)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_pgn(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_pgn(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_pgn(path)
+
+    def _on_pgn_done(self, text: str) -> None:
+        many = len(self.pgn_file.games) > 1
+        hint = "Ctrl+L lists the games" if many else "→ or End steps through"
+        self.statusBar().showMessage(f"{text} {hint}.", 10000)
+        if many:
+            self.show_game_list()
 
     def save_pgn(self, path: str | None = None, with_predictions: bool = False) -> bool:
         """Write the game as PGN, optionally with the top predictions as comments."""
@@ -238,10 +305,23 @@ class MainWindow(QMainWindow):
         )
         for bar, color in ((self.top_bar, top), (self.bottom_bar, bottom)):
             bar.set_color(color)
-            bar.set_state(players, g.player(color), end is None and board.turn == color, enabled)
+            to_move = end is None and board.turn == color
+            bar.set_state(players, g.player(color), to_move, enabled, self._note(color))
+        self.sync_clocks()
         first = chess.Board(g.start_fen)
         self.moves.set_line(g.sans, first.turn, first.fullmove_number, g.ply)
         self.sync_predictions()
+
+    def sync_clocks(self) -> None:
+        for bar in (self.top_bar, self.bottom_bar):
+            bar.set_clock(self.clocks.text(bar.color), self.clocks.running == bar.color)
+
+    def _note(self, color: chess.Color) -> str:
+        """Who the loaded game says plays `color`, when the model does not know them."""
+        written = self.game.headers.get("White" if color == chess.WHITE else "Black", "")
+        if self.game.player(color) != POPULATION or written in ("", "?", POPULATION):
+            return ""
+        return f"{written}: not in the model"
 
     def sync_predictions(self) -> None:
         g, p, s = self.game, self.predictions, self.settings
@@ -275,7 +355,17 @@ class MainWindow(QMainWindow):
         self.board.set_arrows(arrows)
         scores, surprises = p.scores()
         for color, label in self.score_labels.items():
-            label.setText(f"<b>{SIDE[color]}</b> ({g.player(color)}): {scores[color].line()}")
+            figures = scores[color].line()
+            room = (
+                PANEL_WIDTH
+                - 24
+                - label.fontMetrics().horizontalAdvance(f"{SIDE[color]} (): {figures}")
+            )
+            name = label.fontMetrics().elidedText(
+                g.player(color), Qt.TextElideMode.ElideMiddle, max(40, room)
+            )
+            label.setText(f"<b>{SIDE[color]}</b> ({html.escape(name)}): {figures}")
+            label.setToolTip(g.player(color))
         self.chart.set_data(surprises, len(g.moves), g.ply)
 
     def _on_model_changed(self) -> None:
@@ -283,8 +373,6 @@ class MainWindow(QMainWindow):
         info = self.predictions.model
         if info is not None and info.path:
             self.settings.set("model_path", info.path)
-        if self.predictions.status.startswith("No model"):
-            self.statusBar().showMessage(self.predictions.status, 10000)
         self.sync_all()
 
     def _on_setting(self, key: str) -> None:
@@ -304,6 +392,7 @@ class MainWindow(QMainWindow):
                 action.setChecked(str(current) == value if value else bool(current))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.pgn_file.stop()
         self.settings.set("white", self.game.white)
         self.settings.set("black", self.game.black)
         super().closeEvent(event)

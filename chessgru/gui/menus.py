@@ -48,6 +48,8 @@ class Window(Protocol):
     def copy_fen(self) -> None: ...
     def paste_fen(self) -> None: ...
     def open_model(self, path: str | None = None) -> None: ...
+    def setup_game(self) -> None: ...
+    def show_game_list(self) -> None: ...
     def toggle(self, key: str) -> None: ...
 
 
@@ -96,8 +98,15 @@ def build_menus(w: Window) -> dict[str, QAction]:
     game = bar.addMenu("&Game")
     _add(game, a, "new", "&New game", w.new_game, ("Ctrl+N",))
     _add(game, a, "new_fen", "New game from &FEN…", w.ask_fen, ("Ctrl+Shift+N",))
+    _add(
+        game, a, "setup", "Game set&up (ratings, time control, clocks)…", w.setup_game, ("Ctrl+G",)
+    )
+    game.addSeparator()
+    _add(game, a, "resign", "&Resign (the side to move)", w.game.resign, ("Ctrl+R",))
+    _add(game, a, "draw", "&Draw agreed", w.game.agree_draw, ("Ctrl+D",))
     game.addSeparator()
     _add(game, a, "open_pgn", "&Open PGN…", w.open_pgn, ("Ctrl+O",))
+    _add(game, a, "game_list", "Game &list of the PGN…", w.show_game_list, ("Ctrl+L",))
     _add(game, a, "save_pgn", "&Save PGN…", w.save_pgn, ("Ctrl+S",))
     _add(
         game,

@@ -6,6 +6,8 @@ about the game or the model.
 
 from __future__ import annotations
 
+import math
+
 import chess
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -23,6 +25,9 @@ from chessgru.gui.predictions import Surprise
 BAR = QColor("#1d5fc4")
 HOVER = QColor("#fbe9c8")
 MUTED = QColor("#6b6b6b")
+WHITE_BAR, WHITE_EDGE, BLACK_BAR = QColor("#f4ede0"), QColor("#5a4a3a"), QColor("#4a3b2c")
+LEGEND_PX = 11  # the chart's small text, in pixels (readable at any desktop font size)
+CHART_MAX = 16  # bits: the chart's scale never goes higher
 
 
 class PredictionList(QWidget):
@@ -169,22 +174,17 @@ class SurpriseChart(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         plot = self._plot()
         p.fillRect(self.rect(), QColor("#faf7f2"))
-        top_bits = max([8.0] + [s.bits for s in self._surprises])
-        top_bits = 4 * (int(top_bits) // 4 + (top_bits % 4 > 0))
+        top_bits = chart_top(self._surprises)
         small = QFont(self.font())
-        small.setPointSizeF(max(6.0, self.font().pointSizeF() * 0.8))
+        small.setPixelSize(LEGEND_PX)
         p.setFont(small)
-        for bits in range(0, int(top_bits) + 1, 4):
+        for bits in range(0, top_bits + 1, 4):
             y = plot.bottom() - plot.height() * bits / top_bits
             p.setPen(QPen(QColor("#e2dccf"), 1))
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(MUTED)
             p.drawText(QRectF(0, y - 8, 26, 16), Qt.AlignmentFlag.AlignRight, str(bits))
-        p.drawText(
-            QRectF(plot.left(), plot.bottom() + 2, plot.width(), 16),
-            Qt.AlignmentFlag.AlignLeft,
-            "surprise of each move (bits, −log₂ p): White ▮ light, Black ▮ dark",
-        )
+        self._paint_legend(p, QRectF(plot.left(), plot.bottom() + 3, plot.width(), 14))
         slot = self._slot()
         for s in self._surprises:
             h = plot.height() * min(s.bits, top_bits) / top_bits
@@ -192,13 +192,41 @@ class SurpriseChart(QWidget):
                 plot.left() + s.ply * slot + slot * 0.12, plot.bottom() - h, slot * 0.76, h
             )
             white = s.color == chess.WHITE
-            p.setPen(QPen(QColor("#5a4a3a"), 1) if white else Qt.PenStyle.NoPen)
-            p.setBrush(QColor("#f4ede0") if white else QColor("#4a3b2c"))
+            p.setPen(QPen(WHITE_EDGE, 1) if white else Qt.PenStyle.NoPen)
+            p.setBrush(WHITE_BAR if white else BLACK_BAR)
             p.drawRect(bar)
+            if s.bits > top_bits:  # off the scale (an under-promotion): a red cap, not a rescale
+                p.fillRect(QRectF(bar.left(), plot.top(), bar.width(), 3), QColor("#c0392b"))
         if self._plies:
             x = plot.left() + self._current * slot
             p.setPen(QPen(QColor("#e68a00"), 2))
             p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+
+    def _paint_legend(self, p: QPainter, box: QRectF) -> None:
+        """'surprise (bits)  [White]  [Black]' with each side's own bar colour as its swatch."""
+        fm = p.fontMetrics()
+        x = box.left()
+        p.setPen(MUTED)
+        title = "surprise of each move, bits (−log₂ p):"
+        p.drawText(QPointF(x, box.bottom() - 3), title)
+        x += fm.horizontalAdvance(title) + 8
+        for name, fill, edge in (("White", WHITE_BAR, WHITE_EDGE), ("Black", BLACK_BAR, BLACK_BAR)):
+            p.setPen(QPen(edge, 1))
+            p.setBrush(fill)
+            p.drawRect(QRectF(x, box.top() + 2, 10, 10))
+            p.setPen(QColor("#202020"))
+            p.drawText(QPointF(x + 14, box.bottom() - 3), name)
+            x += 14 + fm.horizontalAdvance(name) + 10
+
+
+def chart_top(surprises: list[Surprise]) -> int:
+    """The chart's top in bits: the largest surprise rounded up to 4, between 8 and CHART_MAX.
+
+    A rare move (an under-promotion is 20-30 bits) is drawn capped, so one move cannot
+    flatten every other bar.
+    """
+    top = max([8.0] + [s.bits for s in surprises])
+    return min(CHART_MAX, 4 * math.ceil(top / 4))
 
 
 class MoveList(QTableWidget):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import chess
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QWidget
-
-from chessgru.gui.predictions import match_player
 
 
 class PlayerBar(QWidget):
     """A colour disc, a searchable player chooser and a "to move" badge."""
 
-    chosen = Signal(bool, str)  # chess.Color, player name
+    chosen = Signal(bool, str)  # chess.Color, the name as typed
 
     def __init__(self, color: chess.Color, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,11 +32,20 @@ class PlayerBar(QWidget):
         self.combo.activated.connect(self._commit)
         self.combo.lineEdit().editingFinished.connect(self._commit)
         self._badge = QLabel()
+        self.note = QLabel()  # e.g. the PGN's player the model does not know
+        self.note.setStyleSheet("QLabel { color: #a05a00; }")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self._disc)
         layout.addWidget(self.combo)
+        layout.addWidget(self.note)
         layout.addStretch(1)
+        self.clock = QLabel()  # empty unless clocks run
+        clock_font = QFont(self.clock.font())
+        clock_font.setPointSizeF(clock_font.pointSizeF() * 1.3)
+        clock_font.setBold(True)
+        self.clock.setFont(clock_font)
+        layout.addWidget(self.clock)
         layout.addWidget(self._badge)
         self._players: list[str] = []
         self._current = ""
@@ -51,8 +59,11 @@ class PlayerBar(QWidget):
             f"QLabel {{ background: {fill}; border: 1px solid #555555; border-radius: 8px; }}"
         )
 
-    def set_state(self, players: list[str], current: str, to_move: bool, enabled: bool) -> None:
-        """Offer `players`, show `current`, and mark whether this colour is to move."""
+    def set_state(
+        self, players: list[str], current: str, to_move: bool, enabled: bool, note: str = ""
+    ) -> None:
+        """Offer `players`, show `current` (with a `note`), mark whether this colour is to move."""
+        self.note.setText(note)
         if players != self._players:
             self._players = list(players)
             self.combo.blockSignals(True)
@@ -76,12 +87,16 @@ class PlayerBar(QWidget):
             else "QLabel { color: #666666; padding: 2px 8px; }"
         )
 
+    def set_clock(self, text: str, running: bool) -> None:
+        """Show this side's remaining time (`text` empty: no clock)."""
+        self.clock.setText(text)
+        self.clock.setStyleSheet(
+            "QLabel { background: #262421; color: white; padding: 1px 8px; border-radius: 3px; }"
+            if running
+            else "QLabel { color: #444444; padding: 1px 8px; }"
+        )
+
     def _commit(self, *_: object) -> None:
         text = self.combo.currentText().strip()
-        match = match_player(text, self._players)
-        if match is None:
-            self.combo.setEditText(self._current)  # unknown name: back to the last choice
-            return
-        if match != self._current:
-            self._current = match
-            self.chosen.emit(self.color, match)
+        if text and text != self._current:  # the window resolves it, or says why it cannot
+            self.chosen.emit(self.color, text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import chess
 from PySide6.QtCore import QObject, Signal
 
+from chessgru.errors import UserError
 from chessgru.gui.game import POPULATION, GameState, common_prefix
 from chessgru.gui.worker import Dist, ModelInfo, PredictionWorker, Request
 
@@ -66,16 +67,8 @@ def score(
     return {color: SideScore(*c) for color, c in counts.items()}, surprises
 
 
-def match_player(name: str, players: list[str]) -> str | None:
-    """The known player `name` means: exact, then case-insensitive, then a unique substring."""
-    if name in players:
-        return name
-    low = name.strip().lower()
-    same = [p for p in players if p.lower() == low]
-    if same:
-        return same[0]
-    partial = [p for p in players if len(low) >= 3 and low in p.lower()]
-    return partial[0] if len(partial) == 1 else None
+def _model_status(info: ModelInfo) -> str:
+    return f"Model: {info.name} ({len(info.players) - 1} players)"
 
 
 class Predictions(QObject):
@@ -84,6 +77,7 @@ class Predictions(QObject):
     updated = Signal()  # new distributions arrived or the cache was cleared
     model_changed = Signal()  # status text or player list changed
     message = Signal(str)  # one sentence for the status bar
+    warning = Signal(str)  # one sentence the user must see (a name not taken, a model kept)
     _request = Signal(object)  # -> worker.predict (queued onto the worker thread)
     _load = Signal(object)  # -> worker.load_model
 
@@ -97,10 +91,16 @@ class Predictions(QObject):
         self.status = "No model loaded"
         self.loading = False
         self.requests_sent = 0
+        # Names chosen before the model loaded, by side: True = typed (CLI, player box,
+        # last session), resolved like the CLI's --player; False = a PGN header (exact only).
+        self._typed: dict[chess.Color, bool] = {}
+        self.family: list[str] = []  # the library's people: offered first, known or not
         self._cache: dict[int, Dist] = {}
         self._line: tuple[str, list[chess.Move]] = (game.start_fen, list(game.moves))
         self._latest = 0
-        self._in_flight: tuple[object, ...] | None = None  # (line + players, plies) of _latest
+        # The line (with its players) of the latest request and its plies not answered yet:
+        # a repeated request is skipped only while the answer is still to come.
+        self._in_flight: tuple[object, set[int]] | None = None
         self._request.connect(worker.predict)
         self._load.connect(worker.load_model)
         worker.model_loaded.connect(self._on_loaded)
@@ -113,7 +113,21 @@ class Predictions(QObject):
     # --- reading -------------------------------------------------------------------
     @property
     def players(self) -> list[str]:
-        return self.model.players if self.model else [POPULATION]
+        """Who can play: the family first, then the model's players, then the population."""
+        known = self.model.players if self.model else [POPULATION]
+        named = [p for p in known if p != POPULATION and p not in self.family]
+        return [*self.family, *named, POPULATION]
+
+    def set_family(self, names: list[str]) -> None:
+        """The library's people, offered before the model's players."""
+        if names != self.family:
+            self.family = list(names)
+            self.model_changed.emit()
+
+    def model_player(self, name: str) -> str:
+        """Whom the model predicts for ``name``: themselves when it knows them, else the
+        population (a family member before the model has learned them)."""
+        return name if self.model is not None and name in self.model.players else POPULATION
 
     def dist(self, ply: int) -> Dist | None:
         """The distribution for the position after `ply` moves, if it has arrived."""
@@ -128,31 +142,90 @@ class Predictions(QObject):
 
     # --- model ---------------------------------------------------------------------
     def open_model(self, path: str | None) -> None:
-        """Load the model at `path` (None = the shipped base model) on the worker thread."""
-        self.model, self.loading = None, True
+        """Load the model at `path` (None = the shipped base model) on the worker thread.
+
+        The model in use keeps predicting until the new one has loaded; if it fails, it stays.
+        """
+        self.loading = True
         self.status = "Loading model..."
-        self._forget()
         self._load.emit(path)
         self.model_changed.emit()
 
     def _on_loaded(self, info: ModelInfo) -> None:
         self.model, self.loading = info, False
-        self.status = f"Model: {info.name} ({len(info.players) - 1} players)"
+        self.status = _model_status(info)
+        self._forget()
+        notes = []
         for color in (chess.WHITE, chess.BLACK):
-            wanted = self.game.player(color)
-            found = match_player(wanted, info.players)
-            if found is None:
-                self.message.emit(f"{info.name} does not know {wanted!r}: using the population")
-                found = POPULATION
-            self.game.set_player(color, found)
+            note = self._apply(color, self.game.player(color), self._typed.get(color, True))
+            if note:
+                notes.append(note)
+        self._typed.clear()
         self.model_changed.emit()
+        if notes:
+            self.warning.emit(" ".join(notes))
         self._refresh()
 
     def _on_failed(self, text: str) -> None:
-        self.model, self.loading = None, False
-        self.status = f"No model: {text}"
+        self.loading = False
+        if self.model is None:
+            self.status = f"No model: {text}"
+        else:
+            self.status = _model_status(self.model)
+            text = f"{text.rstrip('.')}; still using {self.model.name}."
         self.model_changed.emit()
+        self.warning.emit(text[:1].upper() + text[1:])
         self.updated.emit()
+
+    # --- players -------------------------------------------------------------------
+    def choose_player(self, color: chess.Color, name: str) -> str:
+        """`color` is played by the person typed as `name`; returns the model's name for them.
+
+        Resolved as the CLI's --player is (exact, alias, unique surname); UserError for an
+        unknown or ambiguous name, which leaves the side as it was. Before the model has
+        loaded, the name is kept and resolved when it arrives.
+        """
+        if self.model is None:
+            self._typed[color] = True
+            self.game.set_player(color, name)
+            return name
+        if name in self.family:
+            self.game.set_player(color, name)
+            return name
+        found = self.model.players[self.model.names.resolve(name.strip())]
+        self.game.set_player(color, found)
+        return found
+
+    def players_from_headers(self, white: str, black: str) -> None:
+        """A loaded game's players: known names are taken, anyone else plays as population."""
+        notes = []
+        for color, name in ((chess.WHITE, white), (chess.BLACK, black)):
+            if self.model is None:
+                self._typed[color] = False
+                self.game.set_player(color, name)
+                continue
+            note = self._apply(color, name, typed=False)
+            if note:
+                notes.append(note)
+        if notes:
+            self.message.emit(" ".join(notes))
+
+    def _apply(self, color: chess.Color, name: str, typed: bool) -> str | None:
+        """Give `color` the model's player for `name`, else population; a note when it fell back."""
+        assert self.model is not None
+        if name in self.family:  # known to the model or not yet: model_player decides
+            self.game.set_player(color, name)
+            return None
+        side = "White" if color == chess.WHITE else "Black"
+        try:
+            row = self.model.names.resolve(name) if typed else self.model.names.find(name)
+        except UserError as exc:
+            self.game.set_player(color, POPULATION)
+            return f"{side}: {str(exc).rstrip('.')}; {side} plays as the population."
+        self.game.set_player(color, self.model.players[row or 0])
+        if row is None and name not in ("", "?"):
+            return f"{self.model.name} does not know {name!r}: {side} plays as the population."
+        return None
 
     # --- predictions ---------------------------------------------------------------
     def _forget(self) -> None:
@@ -183,24 +256,27 @@ class Predictions(QObject):
             return
         g = self.game
         missing = tuple(p for p in range(len(g.moves) + 1) if p not in self._cache)
-        line = (g.start_fen, tuple(g.moves), g.white, g.black)
+        line = (g.start_fen, tuple(g.moves), g.white, g.black, g.conditions)
         if not missing or (
             self._in_flight is not None
             and self._in_flight[0] == line
-            and set(missing) <= set(self._in_flight[1])  # type: ignore[arg-type]
+            and set(missing) <= self._in_flight[1]
         ):
             return  # the request in flight already covers it
-        self._in_flight = (line, missing)
+        self._in_flight = (line, set(missing))
         self._latest += 1
         self.worker.announce(self._latest)
         self.requests_sent += 1
+        white, black = self.model_player(g.white), self.model_player(g.black)
         self._request.emit(
-            Request(self._latest, g.start_fen, tuple(g.moves), g.white, g.black, missing)
+            Request(self._latest, g.start_fen, tuple(g.moves), white, black, missing, g.conditions)
         )
 
     def _on_predicted(self, request_id: int, dists: dict[int, Dist]) -> None:
         if request_id != self._latest or self.model is None:
             return  # stale: asked before the line, the players or the model changed
+        if self._in_flight is not None:
+            self._in_flight[1].difference_update(dists)  # answered: a take-back may ask again
         self._cache.update(dists)
         self.updated.emit()
 

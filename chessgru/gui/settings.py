@@ -22,6 +22,11 @@ DEFAULTS: dict[str, object] = {
     "white": "population",
     "black": "population",
     "show_for": "both",
+    # The family's library (gui/family.py).
+    "learn_after_game": False,
+    "previous_model": "",  # the model before the last learning ("base": the shipped one)
+    "lichess_url": "https://lichess.org",
+    "chesscom_url": "https://api.chess.com",
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ import chess
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from chessgru.errors import UserError
-from chessgru.gui.game import common_prefix
+from chessgru.games.names import PlayerNames
+from chessgru.gui.game import Conditions, common_prefix
 
 Dist = list[tuple[chess.Move, float]]
 Loader = Callable[[str | None], Any]  # path (None = shipped base model) -> Predictor
@@ -39,6 +40,7 @@ class Request:
     white: str
     black: str
     plies: tuple[int, ...]
+    conditions: Conditions = field(default_factory=Conditions)  # ratings, time control
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,11 @@ class ModelInfo:
 
     name: str
     path: str | None
-    players: list[str]
+    names: PlayerNames  # the CLI's resolver over the model's players (read-only)
+
+    @property
+    def players(self) -> list[str]:
+        return self.names.players
 
 
 def default_loader(path: str | None) -> Any:
@@ -69,7 +75,7 @@ class PredictionWorker(QObject):
         super().__init__()
         self._loader = loader
         self._predictor: Any = None
-        self._synced: tuple[str, str, str] | None = None  # (start fen, white, black)
+        self._synced: tuple[object, ...] | None = None  # (start fen, players, conditions)
         self._moves: list[chess.Move] = []
         self._latest = 0
 
@@ -79,20 +85,19 @@ class PredictionWorker(QObject):
 
     @Slot(object)
     def load_model(self, path: str | None) -> None:
-        """Load the model at `path` (None = the shipped base model)."""
-        self._predictor, self._synced, self._moves = None, None, []
+        """Load the model at `path` (None = the shipped base model); a failure keeps the old one."""
         try:
             predictor = self._loader(path)
-            players = list(predictor.players)
+            names = PlayerNames(predictor.player_entries)
         except UserError as exc:
             self.model_failed.emit(str(exc))
             return
         except Exception as exc:  # a broken file must never take the board down
             self.model_failed.emit(f"could not load {path or 'the base model'}: {exc}")
             return
-        self._predictor = predictor
+        self._predictor, self._synced, self._moves = predictor, None, []
         name = Path(path).stem if path else "base model"
-        self.model_loaded.emit(ModelInfo(name, path, players))
+        self.model_loaded.emit(ModelInfo(name, path, names))
 
     @Slot(object)
     def predict(self, request: Request) -> None:
@@ -107,11 +112,12 @@ class PredictionWorker(QObject):
 
     def _answer(self, request: Request) -> None:
         predictor = self._predictor
-        key = (request.start_fen, request.white, request.black)
+        key = (request.start_fen, request.white, request.black, request.conditions)
         if self._synced != key:
             predictor.new_game(chess.Board(request.start_fen))
-            predictor.set_player(chess.WHITE, request.white)
-            predictor.set_player(chess.BLACK, request.black)
+            tc = request.conditions.time_control
+            for color, name in ((chess.WHITE, request.white), (chess.BLACK, request.black)):
+                predictor.set_player(color, name, request.conditions.elo(color), tc)
             self._synced, self._moves = key, []
         wanted = sorted(set(request.plies))
         if not wanted:

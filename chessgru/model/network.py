@@ -3,15 +3,19 @@
 At every ply the GRU reads one step made of
 
 * the previous move (a token of :mod:`chessgru.model.encoding`, ``BOS`` at the first ply),
-* the position before the move, seen from the mover's side (12 piece planes, castling
-  rights, en-passant file), through a learned projection,
+* the position before the move, seen from the mover's side: with ``tower_blocks > 0`` a
+  summary of the residual tower's features (:mod:`chessgru.model.board`), else a linear
+  projection of the position's bits (the first networks; their files still load),
 * who is moving: a player embedding (row 0 = the population), a rating bucket and a speed.
 
 The head reads the GRU output *together with* the current position and the conditioning:
 the next move depends most of all on the board in front of the player and on who they
 are, while the GRU carries what the board cannot show (the opening played, the plans and
-habits visible earlier in this game). Logits cover the whole vocabulary; callers mask
-them to the legal moves (see :mod:`chessgru.predict`).
+habits visible earlier in this game). With a tower the head is convolutional: the GRU
+state and the player modulate the tower's 8x8 features (FiLM) before the move planes are
+read off them. ``recurrent=False`` drops the GRU (the head sees only who is moving): a
+Maia-like model inside our own code, to measure what the GRU adds. Logits cover the whole
+vocabulary; callers mask them to the legal moves (see :mod:`chessgru.predict`).
 
 ``forward`` runs whole sequences (training, batch prediction); ``step`` runs one ply
 from a carried hidden state (live prediction) and gives the same logits.
@@ -26,7 +30,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from chessgru.model import encoding
+from chessgru.model import board, encoding
 
 BOS = encoding.VOCAB_SIZE  # input token of the first ply: "no previous move"
 
@@ -49,6 +53,9 @@ class ModelConfig:
     cond_dim: int = 16  # rating-bucket and speed embeddings (each)
     board_input: bool = True  # feed the position to the GRU and the head
     dropout: float = 0.1
+    tower_blocks: int = 0  # residual blocks reading the board; 0 = linear board projection
+    tower_channels: int = 64  # filters of each tower convolution
+    recurrent: bool = True  # False: no GRU, the head sees the tower and who is moving only
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (the model file's ``model_config``)."""
@@ -141,39 +148,55 @@ class ChessGRU(nn.Module):
         super().__init__()
         self.config = config
         c = config
+        if c.tower_blocks > 0 and not c.board_input:
+            raise ValueError("a tower needs board_input")
+        if not c.recurrent and c.tower_blocks == 0:
+            raise ValueError("a model without a GRU needs a tower")
         self.move_emb = nn.Embedding(c.vocab_size + 1, c.embed)  # + BOS
         self.player_emb = nn.Embedding(c.n_players, c.player_dim)
         self.elo_emb = nn.Embedding(encoding.ELO_BUCKETS, c.cond_dim)
         self.speed_emb = nn.Embedding(len(encoding.SPEEDS), c.cond_dim)
-        board_dim = c.board_dim if c.board_input else 0
-        if c.board_input:
-            self.board_proj = nn.Sequential(nn.Linear(BOARD_FEATURES, c.board_dim), nn.GELU())
         cond_dim = c.player_dim + 2 * c.cond_dim
+        board_dim = c.board_dim if c.board_input else 0
         self.drop = nn.Dropout(c.dropout)
-        self.gru = nn.GRU(
-            c.embed + board_dim + cond_dim,
-            c.hidden,
-            num_layers=c.layers,
-            batch_first=True,
-            dropout=c.dropout if c.layers > 1 else 0.0,
-        )
-        self.head = nn.Sequential(
-            nn.Linear(c.hidden + board_dim + cond_dim, c.hidden),
-            nn.LayerNorm(c.hidden),
-            nn.GELU(),
-            nn.Dropout(c.dropout),
-            nn.Linear(c.hidden, c.vocab_size),
-        )
+        if c.tower_blocks > 0:
+            self.tower = board.Tower(c.tower_blocks, c.tower_channels)
+            self.summary = nn.Sequential(
+                nn.Conv2d(c.tower_channels, 8, 1),
+                nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(8 * 64, c.board_dim),
+                nn.GELU(),
+            )
+        elif c.board_input:
+            self.board_proj = nn.Sequential(nn.Linear(BOARD_FEATURES, c.board_dim), nn.GELU())
+        if c.recurrent:
+            self.gru = nn.GRU(
+                c.embed + board_dim + cond_dim,
+                c.hidden,
+                num_layers=c.layers,
+                batch_first=True,
+                dropout=c.dropout if c.layers > 1 else 0.0,
+            )
+        if c.tower_blocks > 0:
+            context = (c.hidden if c.recurrent else 0) + cond_dim
+            self.policy = board.PolicyHead(c.tower_channels, context, c.vocab_size)
+        else:
+            self.head = nn.Sequential(
+                nn.Linear(c.hidden + board_dim + cond_dim, c.hidden),
+                nn.LayerNorm(c.hidden),
+                nn.GELU(),
+                nn.Dropout(c.dropout),
+                nn.Linear(c.hidden, c.vocab_size),
+            )
 
-    def _context(self, positions: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        """Per-ply features shared by the GRU input and the head: board + who moves."""
+    def _who(self, cond: torch.Tensor) -> torch.Tensor:
+        """Who is moving: player, rating-bucket and speed embeddings side by side."""
         parts = [
             self.player_emb(cond[..., 0]),
             self.elo_emb(cond[..., 1]),
             self.speed_emb(cond[..., 2]),
         ]
-        if self.config.board_input:
-            parts.insert(0, self.board_proj(board_features(positions)))
         return torch.cat(parts, dim=-1)
 
     def forward(
@@ -182,17 +205,42 @@ class ChessGRU(nn.Module):
         positions: torch.Tensor,
         cond: torch.Tensor,
         hidden: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Logits ``[B, T, V]`` and the final hidden state ``[layers, B, hidden]``.
 
         ``tokens_in [B, T]``: previous move (BOS at ply 0); ``positions [B, T, 9]``: words
         before each ply; ``cond [B, T, 3]``: (player, Elo bucket, speed) of each mover.
+        Without a GRU the hidden state is None.
         """
-        context = self.drop(self._context(positions, cond))
+        if self.config.tower_blocks > 0:
+            return self._forward_tower(tokens_in, positions, cond, hidden)
+        parts = [self._who(cond)]
+        if self.config.board_input:
+            parts.insert(0, self.board_proj(board_features(positions)))
+        context = self.drop(torch.cat(parts, dim=-1))
         x = torch.cat([self.drop(self.move_emb(tokens_in)), context], dim=-1)
         out, hidden = self.gru(x, hidden)
         logits = self.head(torch.cat([self.drop(out), context], dim=-1))
         return logits, hidden
+
+    def _forward_tower(
+        self,
+        tokens_in: torch.Tensor,
+        positions: torch.Tensor,
+        cond: torch.Tensor,
+        hidden: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        b, t = tokens_in.shape
+        features = self.tower(board.board_planes(positions.flatten(0, 1), tokens_in.flatten()))
+        who = self._who(cond)
+        context = who
+        if self.config.recurrent:
+            summary = self.summary(features).view(b, t, -1)
+            x = torch.cat([self.drop(self.move_emb(tokens_in)), self.drop(summary), who], dim=-1)
+            out, hidden = self.gru(x, hidden)
+            context = torch.cat([out, who], dim=-1)
+        logits = self.policy(features, self.drop(context).flatten(0, 1))
+        return logits.view(b, t, -1), hidden
 
     def step(
         self,

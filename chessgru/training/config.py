@@ -41,13 +41,17 @@ class TrainConfig:
     holdout_fraction: float = 0.0  # > 0: drop these players' newest games (protocol test set)
     holdout_players: tuple[str, ...] = ()  # default: every named player
     holdout_from: tuple[str, ...] = ()  # choose the held-out games on these files instead
+    population_from: tuple[str, ...] = ()  # these files' players train the population only
     from_model: str | None = None  # fine-tune this model file
-    tune: str = "all"  # all | players: with from_model, train every weight or only the players
+    # With from_model: train every weight (all), all but the board tower (head), only the
+    # players (players), or auto: head for a model with a tower, else all.
+    tune: str = "all"
     max_plies: int = 200  # longer games train on their first max_plies plies
     max_steps: int | None = None  # stop (and plan the schedule) at this many steps
     patience: int = 3  # epochs without a better validation loss before stopping; 0 = never
     eval_positions: int = 20000  # validation plies scored over the legal moves at the end
     log_every: int = 50  # steps between log lines when not on a terminal
+    val_every: int = 0  # steps between validation figures in the log (learning curves); 0 = none
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (tuples become lists)."""
@@ -64,10 +68,14 @@ class TrainConfig:
             "checkpoint_every",
             "log_every",
             "eval_positions",
+            "val_every",
         }
         key = {k: v for k, v in self.to_dict().items() if k not in loose}
-        if key["tune"] == "all":  # added later: older checkpoints must still resume
+        # Added later, with defaults that change nothing: older checkpoints must still resume.
+        if key["tune"] == "all":
             del key["tune"]
+        if not key["population_from"]:
+            del key["population_from"]
         return key
 
 
@@ -80,6 +88,7 @@ class Progress:
     batch: int = 0  # next batch of the epoch's plan
     best_val: float = math.inf
     bad_epochs: int = 0
+    plies: float = 0.0  # plies trained on so far, over all epochs (learning curves)
     stopped_early: bool = False
     epoch_sums: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # loss, hits, plies
     history: list[dict[str, float]] = field(default_factory=list)

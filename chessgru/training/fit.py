@@ -22,13 +22,13 @@ from chessgru.atomic import check_writable, describe_os_error
 from chessgru.errors import UserError
 from chessgru.games import split
 from chessgru.games.corpus import Corpus, load_corpus
-from chessgru.games.pgn import skip_summary
+from chessgru.games.pgn import find_pgn_files, skip_summary
 from chessgru.model.bundle import Bundle, build_model, check_out_path, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.training import data
 from chessgru.training import report as train_report
 from chessgru.training.config import TrainConfig
-from chessgru.training.loop import make_logger, run_training, validation_loss
+from chessgru.training.loop import Logger, make_logger, run_training, validation_loss
 from chessgru.training.runtime import Runtime, resolve_runtime
 
 
@@ -72,7 +72,7 @@ def _load(
     return corpus
 
 
-def _held_keys(
+def held_keys_of(
     config: TrainConfig, rt: Runtime, *, aliases: dict[str, str] | None, merge_names: bool
 ) -> set[bytes] | None:
     """With ``--holdout-from``: the move sequences of those files' test games, else None.
@@ -95,6 +95,22 @@ def _held_keys(
         who = data.select_players(counts, config.min_games, ())
     test = split.holdout(source, who, config.holdout_fraction)
     return {split.game_key(source, i) for i in test}
+
+
+def population_only(corpus: Corpus, files: Sequence[str | Path]) -> int:
+    """Make the players of ``files``' games anonymous, in place; returns how many games.
+
+    Their games still teach the population and the rating and speed conditioning, but no
+    one in them gets an embedding row: a shipped model must not carry a row for each
+    account of a public game dump (and amateurs' rows would be noise at 20 games).
+    """
+    chosen = {path.resolve() for path in find_pgn_files(files)}
+    count = 0
+    for i, game in enumerate(corpus.games):
+        if Path(game.source).resolve() in chosen:
+            corpus.games[i] = dataclasses.replace(game, white="", black="")
+            count += 1
+    return count
 
 
 def _build_model(
@@ -134,10 +150,6 @@ def fit(
     """Train on the PGN ``paths`` and write the model file ``out`` (None on DDP ranks > 0)."""
     rt = resolve_runtime(config.device, config.precision, config.threads)
     log = make_logger(log_file, rt)
-    checkpoint = checkpoint or default_checkpoint(out)
-    if rt.main:  # before the hours of training, not after
-        check_out_path(out)
-        _check_checkpoint_folder(checkpoint)
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
         if corpus.skipped:
@@ -145,67 +157,110 @@ def fit(
                 f"{len(corpus.skipped)} games skipped ({skip_summary(corpus.skipped)}); "
                 "`chessgru players --verbose PGN...` lists each with its file and number"
             )
-        start = load_bundle(config.from_model) if config.from_model else None
-        known = start.player_names if start else ()
-        held_keys = _held_keys(config, rt, aliases=aliases, merge_names=merge_names)
-        plan = data.make_plan(corpus, config, known, held_keys)
-        model = _build_model(config, model_config, plan.players, start)
-        log(
-            f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
-            f"{len(plan.held_out)} held out; {len(plan.players) - 1} named players; "
-            f"{plan.total_steps} steps on {rt.device.type}"
-            f"{' x' + str(rt.world) if rt.world > 1 else ''} "
-            f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
-        )
-        start_tally = None
-        if start is not None and rt.main:  # what fine-tuning is measured against
-            start_tally = train_report.legal_accuracy(
-                model.to(rt.device), plan, rt.device, config.eval_positions, config.batch_tokens
-            )
-        state = run_training(
-            model,
-            plan,
+        if config.population_from:
+            anonymous = population_only(corpus, config.population_from)
+            log(f"{anonymous} games train the population only (--population-from)")
+        held_keys = held_keys_of(config, rt, aliases=aliases, merge_names=merge_names)
+        return fit_corpus(
+            corpus,
             config,
-            rt,
+            model_config,
+            out,
+            rt=rt,
+            log=log,
             checkpoint=checkpoint,
             resume=resume,
-            log=log,
+            held_keys=held_keys,
             show_progress=show_progress,
         )
-        val_loss = state.best_val
-        if math.isinf(val_loss):
-            val_loss = validation_loss(model, plan, config, rt)
-        if not rt.main:
-            return None
-        tally = train_report.legal_accuracy(
-            model, plan, rt.device, config.eval_positions, config.batch_tokens
-        )
-        entries = train_report.player_entries(plan, corpus.merges)
-        # The printed table shows this run's players; the file keeps every row's history.
-        shown = [e for i, e in enumerate(entries) if i == 0 or e["games"] > 0]
-        if start is not None:
-            entries = train_report.with_start(entries, start.players)
-        figures = train_report.metrics(val_loss, tally, plan.players, state.history)
-        if start_tally is not None:
-            before = train_report.metrics(math.nan, start_tally, plan.players, [])
-            figures["start_val_top1"] = before["val_top1"]
-            figures["start_val_top3"] = before["val_top3"]
-        try:
-            save_bundle(
-                out,
-                model.cpu(),
-                entries,
-                train_config=config.to_dict(),
-                data=train_report.data_summary(corpus, plan),
-                metrics=figures,
-            )
-        except OSError as exc:
-            raise UserError(
-                f"Could not write {out}: {describe_os_error(exc)}; the trained weights are "
-                f"kept in {checkpoint}: make room and run the same command with --resume."
-            ) from exc
-        checkpoint.unlink(missing_ok=True)  # the model file supersedes it
-        return Result(out, entries, figures, train_report.table(shown, figures))
     finally:
         if rt.world > 1 and dist.is_initialized():
             dist.destroy_process_group()
+
+
+def fit_corpus(
+    corpus: Corpus,
+    config: TrainConfig,
+    model_config: ModelConfig,
+    out: Path,
+    *,
+    rt: Runtime,
+    log: Logger,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    held_keys: set[bytes] | None = None,
+    show_progress: bool = True,
+    deadline: float | None = None,
+) -> Result | None:
+    """Train on a loaded corpus and write ``out``; None on DDP ranks > 0 or when the
+    ``deadline`` stopped the run before its last step (its checkpoint resumes it)."""
+    checkpoint = checkpoint or default_checkpoint(out)
+    if rt.main:  # before the hours of training, not after
+        check_out_path(out)
+        _check_checkpoint_folder(checkpoint)
+    start = load_bundle(config.from_model) if config.from_model else None
+    if config.tune == "auto":
+        towered = start is not None and start.config.tower_blocks > 0
+        config = dataclasses.replace(config, tune="head" if towered else "all")
+    known = start.player_names if start else ()
+    plan = data.make_plan(corpus, config, known, held_keys)
+    model = _build_model(config, model_config, plan.players, start)
+    log(
+        f"{len(corpus.games)} games: {len(plan.train)} train, {len(plan.val)} validation, "
+        f"{len(plan.held_out)} held out; {len(plan.players) - 1} named players; "
+        f"{plan.total_steps} steps on {rt.device.type}"
+        f"{' x' + str(rt.world) if rt.world > 1 else ''} "
+        f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
+    )
+    start_tally = None
+    if start is not None and rt.main:  # what fine-tuning is measured against
+        start_tally = train_report.legal_accuracy(
+            model.to(rt.device), plan, rt.device, config.eval_positions, config.batch_tokens
+        )
+    state = run_training(
+        model,
+        plan,
+        config,
+        rt,
+        checkpoint=checkpoint,
+        resume=resume,
+        log=log,
+        show_progress=show_progress,
+        deadline=deadline,
+    )
+    if not state.stopped_early and state.step < plan.total_steps:
+        return None
+    val_loss = state.best_val
+    if math.isinf(val_loss):
+        val_loss = validation_loss(model, plan, config, rt)
+    if not rt.main:
+        return None
+    tally = train_report.legal_accuracy(
+        model, plan, rt.device, config.eval_positions, config.batch_tokens
+    )
+    entries = train_report.player_entries(plan, corpus.merges)
+    # The printed table shows this run's players; the file keeps every row's history.
+    shown = [e for i, e in enumerate(entries) if i == 0 or e["games"] > 0]
+    if start is not None:
+        entries = train_report.with_start(entries, start.players)
+    figures = train_report.metrics(val_loss, tally, plan.players, state.history)
+    if start_tally is not None:
+        before = train_report.metrics(math.nan, start_tally, plan.players, [])
+        figures["start_val_top1"] = before["val_top1"]
+        figures["start_val_top3"] = before["val_top3"]
+    try:
+        save_bundle(
+            out,
+            model.cpu(),
+            entries,
+            train_config=config.to_dict(),
+            data=train_report.data_summary(corpus, plan),
+            metrics=figures,
+        )
+    except OSError as exc:
+        raise UserError(
+            f"Could not write {out}: {describe_os_error(exc)}; the trained weights are "
+            f"kept in {checkpoint}: make room and run the same command with --resume."
+        ) from exc
+    checkpoint.unlink(missing_ok=True)  # the model file supersedes it
+    return Result(out, entries, figures, train_report.table(shown, figures))

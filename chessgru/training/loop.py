@@ -54,10 +54,15 @@ def make_optimizer(model: ChessGRU, config: TrainConfig) -> torch.optim.AdamW:
 
     ``tune="players"`` freezes everything but the player embeddings, so fine-tuning cannot
     change what the network knows about chess, only where each player sits in it.
+    ``tune="head"`` freezes the board-reading tower: what a position holds is the same for
+    everyone, and a frozen tower needs no backward pass (fine-tuning runs about 3x faster).
     """
     if config.tune == "players":
         for name, p in model.named_parameters():
             p.requires_grad_(name.startswith("player_emb."))
+    elif config.tune == "head":
+        for name, p in model.named_parameters():
+            p.requires_grad_(not name.startswith("tower."))
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
     rest = [p for p in params if p.dim() < 2]
@@ -106,10 +111,23 @@ def train_step(
 @torch.no_grad()
 def validation_loss(model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: Runtime) -> float:
     """Mean cross-entropy per ply on the validation games (all ranks share the work)."""
+    return validation_figures(model, plan, config, rt)[0]
+
+
+@torch.no_grad()
+def validation_figures(
+    model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: Runtime
+) -> tuple[float, float]:
+    """Mean cross-entropy and top-1 over the whole vocabulary on the validation games.
+
+    Top-1 here is not masked to the legal moves (that needs python-chess per position);
+    a trained model rarely ranks an illegal move first, so it tracks the legal figure
+    closely and is cheap enough for learning curves.
+    """
     if len(plan.val) == 0:
-        return math.nan
+        return math.nan, math.nan
     model.eval()
-    total = plies = 0.0
+    total = plies = hits = 0.0
     for games in data.fixed_batches(plan.val, plan.lengths, config.batch_tokens):
         _, mine = data.shard(games, rt.rank, rt.world)
         if len(mine) == 0:
@@ -117,18 +135,13 @@ def validation_loss(model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: R
         batch = data.make_batch(plan.corpus, mine, plan.conditions, plan.lengths).to(rt.device)
         with autocast(rt):
             logits, _ = model(batch.tokens_in, batch.positions, batch.cond)
-        total += float(
-            F.cross_entropy(
-                logits.float().flatten(0, 1),
-                batch.targets.flatten(),
-                ignore_index=data.IGNORE,
-                reduction="sum",
-            )
-        )
+        flat, targets = logits.float().flatten(0, 1), batch.targets.flatten()
+        total += float(F.cross_entropy(flat, targets, ignore_index=data.IGNORE, reduction="sum"))
+        hits += float(((flat.argmax(-1) == targets) & (targets != data.IGNORE)).sum())
         plies += batch.n_tokens
     model.train()
-    total, plies = all_sum([total, plies], rt)
-    return total / max(plies, 1.0)
+    total, hits, plies = all_sum([total, hits, plies], rt)
+    return total / max(plies, 1.0), hits / max(plies, 1.0)
 
 
 Logger = Callable[[str], None]
@@ -144,8 +157,13 @@ def run_training(
     resume: bool,
     log: Logger,
     show_progress: bool = True,
+    deadline: float | None = None,
 ) -> Progress:
-    """Train ``model`` in place through the plan; keeps the best weights in ``model`` at the end."""
+    """Train ``model`` in place through the plan; keeps the best weights in ``model`` at the end.
+
+    ``deadline`` (a ``time.monotonic()`` value): checkpoint and return when it passes, so a
+    machine lent for minutes at a time trains a long schedule in pieces (``--resume``).
+    """
     model.to(rt.device).train()
     optimizer = make_optimizer(model, config)
     key = plan.fingerprint(config, model.config)
@@ -180,6 +198,7 @@ def run_training(
                 state.batch += 1
                 state.epoch_sums = [a + b for a, b in zip(state.epoch_sums, figures, strict=True)]
                 seen += figures[2]
+                state.plies += figures[2]
                 loss, hits, plies = state.epoch_sums
                 stats = {
                     "loss": loss / plies,
@@ -190,8 +209,14 @@ def run_training(
                 bar.set_postfix({k: f"{v:.3g}" for k, v in stats.items()})
                 if bar.disable and state.step % config.log_every == 0:
                     log(_line(state, plan, stats))
+                if config.val_every and state.step % config.val_every == 0:
+                    _learning_curve_point(model, plan, config, rt, state, log)
                 if config.checkpoint_every and state.step % config.checkpoint_every == 0:
                     save()
+                if deadline is not None and time.monotonic() >= deadline:
+                    save()
+                    log(f"time is up at step {state.step}; the checkpoint resumes from here")
+                    return state
             epoch_done = state.batch >= len(batches)
             if epoch_done:
                 best = _end_epoch(model, plan, config, rt, state, log) or best
@@ -201,6 +226,20 @@ def run_training(
     if best is not None and not math.isinf(state.best_val):
         model.load_state_dict(best)
     return state
+
+
+def _learning_curve_point(
+    model: ChessGRU, plan: data.Plan, config: TrainConfig, rt: Runtime, state: Progress, log: Logger
+) -> None:
+    """Validation figures against plies seen, kept in the history (``--val-every``)."""
+    loss, top1 = validation_figures(model, plan, config, rt)
+    state.history.append(
+        {"step": state.step, "plies": state.plies, "val_loss": loss, "val_top1": top1}
+    )
+    log(
+        f"step {state.step}: {state.plies:.0f} plies seen, "
+        f"val loss {loss:.4f}, val top-1 {top1:.1%}"
+    )
 
 
 def _end_epoch(

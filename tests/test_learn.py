@@ -1,0 +1,58 @@
+"""Learning from the library: `chessgru train --library` and the GUI's learning process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from family_data import family_library, tiny_model
+
+from chessgru.cli import main
+from chessgru.library import learn
+from chessgru.model.bundle import load_bundle
+from chessgru.predict import Predictor
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("CHESSGRU_DATA", str(tmp_path / "data"))
+    family_library(tmp_path / "data" / "library.sqlite3")
+    return tmp_path
+
+
+def test_train_from_the_library(data: Path, capsys) -> None:
+    start = tiny_model(data / "tiny.chessgru")
+    out = data / "family.chessgru"
+    argv = ["train", "--library", "--from", str(start), "--out", str(out)]
+    assert main([*argv, "--max-steps", "2", "--threads", "1"]) == 0
+    assert load_bundle(out).player_names == ["population", "Dad", "Kid"]
+    assert "model written to" in capsys.readouterr().out
+    assert main(["train", "--out", str(out)]) == 2
+    assert "or --library" in capsys.readouterr().err
+
+
+def test_learn_writes_a_new_model_and_scores_each_person(data: Path) -> None:
+    start = tiny_model(data / "tiny.chessgru")
+    steps: list[tuple[int, int]] = []
+    learned = learn.learn(start=start, max_steps=2, threads=1, on_step=lambda *s: steps.append(s))
+    assert learned.model.parent == data / "data" / "models"
+    assert steps[-1] == (2, 2)
+    assert start.is_file()  # the model it started from stays: one click goes back
+    predictor = Predictor.load(learned.model)
+    assert predictor.find_player("Dad") == 1 and predictor.find_player("Kid") == 2
+    assert [s.name for s in learned.scores] == ["Dad", "Kid"]
+    dad = learned.scores[0]
+    assert dad.moves > 0 and 0 <= dad.before <= 1 and 0 <= dad.after <= 1
+    assert learned.message().startswith("Dad: top-1 ")
+
+
+def test_the_learning_process_reports_json_lines(data: Path, capsys) -> None:
+    start = tiny_model(data / "tiny.chessgru")
+    assert learn.main(["--start", str(start), "--max-steps", "1", "--threads", "1"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == {"step": 1, "total": 1}
+    assert Path(lines[-1]["model"]).is_file() and "Kid: top-1" in lines[-1]["message"]
+    empty = data / "empty.sqlite3"
+    assert learn.main(["--library", str(empty), "--start", str(start)]) == 2
+    assert "no games to learn from" in capsys.readouterr().out
