@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from chessgru.games.names import normalise, quoted, surname_matches
 from chessgru.model import encoding
 from chessgru.model.bundle import Bundle, build_model, load_bundle
 from chessgru.model.network import BOS, ChessGRU
+from chessgru.model.prior import PersonalPrior, position_keys
 
 #: Ranked (move, probability) pairs of the player to move, most likely first.
 Prediction = list[tuple[chess.Move, float]]
@@ -62,14 +63,23 @@ def _signed(words: Iterable[int]) -> list[int]:
 
 
 def _ranked(
-    logits: np.ndarray, tokens: np.ndarray, moves: list[chess.Move], k: int | None
+    logits: np.ndarray,
+    tokens: np.ndarray,
+    moves: list[chess.Move],
+    k: int | None,
+    personal: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> Prediction:
-    """Softmax over the legal moves only, best first, cut to ``k`` (None = all)."""
+    """Softmax over the legal moves only, best first, cut to ``k`` (None = all).
+
+    ``personal(tokens, probs)`` blends in the mover's personal prior when they have one.
+    """
     if not moves:
         return []
     legal = logits[tokens].astype(np.float64)
     probs = np.exp(legal - legal.max())
     probs /= probs.sum()
+    if personal is not None:
+        probs = personal(tokens, probs)
     order = np.argsort(-probs, kind="stable")[: len(moves) if k is None else k]
     return [(moves[i], float(probs[i])) for i in order]
 
@@ -77,8 +87,15 @@ def _ranked(
 class Predictor:
     """A loaded model plus one live game; see the module docstring."""
 
-    def __init__(self, model: ChessGRU, players: Sequence[dict[str, Any]], device: str = "cpu"):
+    def __init__(
+        self,
+        model: ChessGRU,
+        players: Sequence[dict[str, Any]],
+        device: str = "cpu",
+        prior: PersonalPrior | None = None,
+    ):
         self.model = model.to(device).eval()
+        self.prior = prior or PersonalPrior()
         self.device = torch.device(device)
         self.player_entries = [dict(p) for p in players]
         self._exact = {p["name"]: i for i, p in reversed(list(enumerate(players)))}
@@ -105,7 +122,7 @@ class Predictor:
     @classmethod
     def from_bundle(cls, bundle: Bundle, device: str = "cpu") -> Predictor:
         """Predictor for an already loaded model file."""
-        return cls(build_model(bundle), bundle.players, device)
+        return cls(build_model(bundle), bundle.players, device, bundle.prior)
 
     # --- players -------------------------------------------------------------------------
 
@@ -242,12 +259,26 @@ class Predictor:
     def top(self, k: int = 5) -> Prediction:
         """The ``k`` likeliest moves of the player to move, probabilities over all legal moves."""
         tokens, moves = encoding.legal_tokens(self._board)
-        return _ranked(self._step()[0], tokens, moves, k)
+        return _ranked(self._step()[0], tokens, moves, k, self._live_personal())
 
     def probabilities(self) -> dict[chess.Move, float]:
         """Every legal move with its probability, likeliest first."""
         tokens, moves = encoding.legal_tokens(self._board)
-        return dict(_ranked(self._step()[0], tokens, moves, None))
+        return dict(_ranked(self._step()[0], tokens, moves, None, self._live_personal()))
+
+    def _personal(
+        self, row: int, words: np.ndarray
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """The prior blend of ``row`` in the position ``words`` (None when they have none)."""
+        if row not in self.prior.strength:
+            return None
+        key = int(position_keys(words[None])[0])
+        return lambda tokens, probs: self.prior.apply(row, key, tokens, probs)
+
+    def _live_personal(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        row = self._cond[self._board.turn][0]
+        words = np.asarray(encoding.position_words(self._board), dtype=np.uint64)
+        return self._personal(row, words)
 
     # --- whole games ---------------------------------------------------------------------
 
@@ -319,7 +350,14 @@ class Predictor:
         logits = logits.float().cpu().numpy()
         for i, g in enumerate(batch):
             yield [
-                _ranked(logits[i, t], tokens, moves, k) for t, (tokens, moves) in enumerate(g.legal)
+                _ranked(
+                    logits[i, t],
+                    tokens,
+                    moves,
+                    k,
+                    self._personal(int(g.cond[t, 0]), g.positions[t].view(np.uint64)),
+                )
+                for t, (tokens, moves) in enumerate(g.legal)
             ]
 
 

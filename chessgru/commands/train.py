@@ -96,10 +96,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--tune",
-        choices=("all", "players"),
+        choices=("all", "players", "personal"),
         default="all",
         help="when fine-tuning: adapt the whole network (default; the most accurate) or only "
-        "the player embeddings (network untouched; default lr 0.02)",
+        "the player embeddings (network untouched; default lr 0.02); personal: seconds per "
+        "person, their row and their move-frequency prior, checked on their newest games",
     )
     net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
@@ -181,7 +182,9 @@ def start_model(args: argparse.Namespace) -> Path | None:
         if args.from_model:
             raise UserError("--from and --from-scratch exclude each other; give one.")
         if args.tune != "all":
-            raise UserError("--tune players fine-tunes a model; it cannot go with --from-scratch.")
+            raise UserError(
+                f"--tune {args.tune} fine-tunes a model; it cannot go with --from-scratch."
+            )
         return None
     if network:
         raise UserError(
@@ -206,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
     from chessgru.training.fit import default_checkpoint, fit
 
     start = start_model(args)
+    if args.tune == "personal" and start is not None:
+        return _run_personal(args, start)
     given = _given(args, _TRAIN_FIELDS)
     if start is not None:
         defaults = dict(FINE_TUNE_DEFAULTS)
@@ -254,4 +259,24 @@ def run(args: argparse.Namespace) -> int:
                 f"top-3 {figures['start_val_top3']:.1%} on the same positions"
             )
         print(f"model written to {result.out}", file=sys.stdout)
+    return 0
+
+
+def _run_personal(args: argparse.Namespace, start: Path) -> int:
+    """``--tune personal``: the fast personal fit of every chosen player; prints the report."""
+    from chessgru.training.personal_fit import fit_people
+
+    result = fit_people(
+        args.pgn,
+        start,
+        args.out,
+        players=args.players,
+        min_games=args.min_games or 10,
+        aliases=aliases(args),
+        merge_names=not args.no_merge,
+        threads=args.threads,
+        seed=args.seed or 0,
+    )
+    print("\n".join(result.lines()))
+    print(f"model written to {result.out}")
     return 0
