@@ -119,7 +119,12 @@ def _characteristic(
                 entry[1][move.uci()] += 1
             moves.append(move)
             board.push(move)
-    frequent = [(p, c) for p, c in seen.values() if c.total() >= 3 and c.most_common(1)[0][1] >= 2]
+    shown = {prefix for _, prefix in OPENINGS}  # already in the openings lines
+    frequent = [
+        (p, c)
+        for p, c in seen.values()
+        if c.total() >= 3 and c.most_common(1)[0][1] >= 2 and tuple(m.uci() for m in p) not in shown
+    ]
     frequent.sort(key=lambda pc: -pc[1].total())
     out = []
     for prefix, counts in frequent[:20]:
