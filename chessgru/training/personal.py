@@ -2,11 +2,11 @@
 
 For one person and a trained network it fits, in seconds on a CPU,
 
-* their **embedding row** (only that row learns; the network is untouched), from the
-  population row, with early stopping on their held-back games, and
 * their **move-frequency prior** (:mod:`chessgru.model.prior`): what they chose in each
   position they reached, blended with the network at a strength fitted on the same
-  held-back games,
+  held-back games, and optionally (``steps > 0``; off by default, see
+  :data:`EMBEDDING_STEPS`) their **embedding row** (only that row learns; the network is
+  untouched), from the population row, with early stopping on their held-back games,
 
 and keeps whichever combination predicts their held-back games best (negative
 log-likelihood over the legal moves). It never ships something worse than the population:
@@ -39,6 +39,10 @@ from chessgru.model.prior import PersonalPrior, blend, position_keys
 
 #: Blend strengths tried on the held-back games (pseudo-games the network's opinion is worth).
 STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+#: Embedding steps of the default fit: none. Measured on cmrade and falc0nfeast
+#: (training/README.md), tuning the row (12 steps) cost 20-40 s of CPU per person and lost
+#: top-1 against the prior alone at most N; ``steps > 0`` still tries it as a candidate.
+EMBEDDING_STEPS = 0
 #: Share of the person's newest games held back to choose and check the fit ...
 VALIDATION_FRACTION = 0.2
 #: ... at most this many of them (the newest), so a person with 3,000 games fits in minutes.
@@ -321,7 +325,7 @@ def fit_person(
     prior: PersonalPrior,
     *,
     start_row: int = 0,
-    steps: int = 12,
+    steps: int = EMBEDDING_STEPS,
     seed: int = 0,
 ) -> PersonFit:
     """Fit ``name`` (embedding ``row``, already in ``model``) and their entry in ``prior``.
@@ -353,8 +357,11 @@ def fit_person(
     scored = scored_moves(val)
     fit.val_games, fit.val_moves = n_val, len(scored.played)
     base_probs = legal_probs(model, val, scored, start_row)
-    fit.steps = tune_row(model, row, train, val, steps=steps, seed=seed)
-    tuned_probs = legal_probs(model, val, scored, row)
+    if steps > 0:
+        fit.steps = tune_row(model, row, train, val, steps=steps, seed=seed)
+        tuned_probs = legal_probs(model, val, scored, row)
+    else:  # the row stays the starting one: its candidates equal the population's
+        tuned_probs = base_probs
     tuned_vector = weight[row].clone()
     counts = prior_of(train, row)
     options: list[tuple[str, float | None, tuple[float, float]]] = []
