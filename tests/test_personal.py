@@ -12,9 +12,10 @@ import torch
 from chessgru import cli
 from chessgru.games.corpus import load_corpus
 from chessgru.games.split import player_games
+from chessgru.model import encoding
 from chessgru.model.bundle import load_bundle, player_entry, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
-from chessgru.model.prior import PersonalPrior, blend
+from chessgru.model.prior import PersonalPrior, blend, position_keys
 from chessgru.predict import Predictor
 from chessgru.training import personal
 
@@ -85,9 +86,9 @@ def test_predictor_blends_the_prior_live_and_in_batch(model_path: Path) -> None:
     plain = Predictor.from_bundle(bundle)
     plain.set_player(chess.WHITE, "Tal")
     before = plain.probabilities()[E4]
-    words = personal.encoding.position_words(chess.Board())
-    key = personal.position_keys(np.asarray([words], dtype=np.uint64))  # as the corpus keys
-    bundle.prior.add(1, key, np.array([personal.encoding.encode_move(E4, chess.WHITE)]))
+    words = encoding.position_words(chess.Board())
+    key = position_keys(np.asarray([words], dtype=np.uint64))  # as the corpus keys
+    bundle.prior.add(1, key, np.array([encoding.encode_move(E4, chess.WHITE)]))
     bundle.prior.strength[1] = 1.0
     fitted = Predictor.from_bundle(bundle)
     fitted.set_player(chess.WHITE, "Tal")
