@@ -160,3 +160,19 @@ def _sans(board: chess.Board, moves: Sequence[chess.Move]) -> tuple[str, ...]:
         out.append(board.san(move))
         board.push(move)
     return tuple(out)
+
+
+def numbered(board: chess.Board, sans: tuple[str, ...]) -> str:
+    """SAN moves with move numbers from ``board`` ("12... Nf6 13. e5")."""
+    number, turn, words = board.fullmove_number, board.turn, []
+    for i, san in enumerate(sans):
+        if turn == chess.WHITE:
+            words.append(f"{number}. {san}")
+        elif i == 0:
+            words.append(f"{number}... {san}")
+        else:
+            words.append(san)
+        if turn == chess.BLACK:
+            number += 1
+        turn = not turn
+    return " ".join(words)

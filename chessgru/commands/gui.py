@@ -55,4 +55,4 @@ def run(args: argparse.Namespace) -> int:
     try:
         return int(app.exec())
     finally:
-        board.thread.stop()
+        board.close()

@@ -10,8 +10,6 @@ import argparse
 import json
 from pathlib import Path
 
-import chess
-
 from chessgru.commands.predict import parse_moves, start_board
 from chessgru.errors import UserError
 
@@ -38,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--lines must be between 1 and 50.")
     board = start_board(args.fen)
     moves = parse_moves(args.moves, board)
-    from chessgru.analysis.lines import beam_lines
+    from chessgru.analysis.lines import beam_lines, numbered
     from chessgru.predict import Predictor
 
     predictor = Predictor.load(args.model)
@@ -65,19 +63,3 @@ def run(args: argparse.Namespace) -> int:
     for i, line in enumerate(found, 1):
         print(f"{i:>3}. {100 * line.p:6.2f}%  {numbered(now, line.san)}")
     return 0
-
-
-def numbered(board: chess.Board, sans: tuple[str, ...]) -> str:
-    """SAN moves with move numbers from ``board`` ("12... Nf6 13. e5")."""
-    number, turn, words = board.fullmove_number, board.turn, []
-    for i, san in enumerate(sans):
-        if turn == chess.WHITE:
-            words.append(f"{number}. {san}")
-        elif i == 0:
-            words.append(f"{number}... {san}")
-        else:
-            words.append(san)
-        if turn == chess.BLACK:
-            number += 1
-        turn = not turn
-    return " ".join(words)
