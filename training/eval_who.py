@@ -141,7 +141,12 @@ def tree_lines(trees: Trees, board: chess.Board, rows: dict, depth: int, n: int)
 
 def rates(ranks: list[int]) -> dict:
     r = np.asarray(ranks)
-    return {"n": len(r), "top1": float(np.mean(r <= 1)), "top5": float(np.mean(r <= 5))}
+    return {
+        "n": len(r),
+        "top1": float(np.mean(r <= 1)),
+        "top5": float(np.mean(r <= 5)),
+        "median_rank": float(np.median(r)),
+    }
 
 
 def main() -> int:
