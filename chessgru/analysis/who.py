@@ -179,7 +179,8 @@ def rank(
     ordered = scores[order].double().numpy()
     probs = np.exp(ordered - ordered.max())
     probs /= probs.sum()
-    ranked_exact = [i for i in order if i in set(exact)][:2]
+    rescored = set(exact)
+    ranked_exact = [i for i in order if i in rescored][:2]
     evidence = _evidence(pairs, per_ply, exact, ranked_exact)
     side = pairs[0][1] if pairs else chess.WHITE
     return Ranking(
