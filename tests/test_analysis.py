@@ -122,6 +122,17 @@ def test_shared_state_is_exact_for_the_population(model: ChessGRU) -> None:
         torch.testing.assert_close(approximate[0], exact_scores(model, game, side, [0])[0])
 
 
+def test_a_shortcut_that_disagrees_falls_back_to_exact(model: ChessGRU, monkeypatch) -> None:
+    from chessgru.analysis import who
+
+    game = prepare_game(moves_of(OWN_GAMES[1]))
+    names = [p["name"] for p in PLAYERS]
+    monkeypatch.setattr(who, "shared_state_scores", lambda *a: torch.zeros(5, 6))
+    ranking = rank(model, names, [(game, chess.WHITE)], shortlist=1)
+    exact = exact_scores(model, game, chess.WHITE, ranking.players).sum(1)
+    assert ranking.scores == pytest.approx(exact.double().numpy(), abs=1e-4)
+
+
 def test_an_empty_side_scores_nothing(model: ChessGRU) -> None:
     game = prepare_game(moves_of("e4"))
     ranking = rank(model, [p["name"] for p in PLAYERS], [(game, chess.BLACK)])

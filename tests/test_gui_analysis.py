@@ -97,5 +97,6 @@ def test_text_helpers() -> None:
     assert short_name("Tal, Mihail") == "Tal" and short_name("cmrade") == "cmrade"
     assert "thinking" in who_text(None, "")
     assert who_text(None, "no analysis for this model") == "no analysis for this model"
+    assert "chessgru who" in who_text("too slow", "")
     text = who_text({chess.WHITE: [("Tal, Mihail", 0.41)], chess.BLACK: []}, "")
     assert text == "<b>White plays like:</b> Tal 41%<br><b>Black</b> has not moved yet."

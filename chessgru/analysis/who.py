@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from chessgru.analysis.game import PreparedGame
+from chessgru.model.network import board_features
 
 #: Candidate rows per forward of the exact scorer (bounds memory: rows x plies x 1858 logits).
 CHUNK = 64
@@ -94,8 +95,9 @@ def exact_scores(
     return out
 
 
-def _plain_head(model: nn.Module) -> bool:
-    """True for today's network: a GRU and an MLP head over [GRU output, board, who]."""
+def has_shared_state(model: nn.Module) -> bool:
+    """True for today's network (a GRU and an MLP head over [GRU output, board, who]), the
+    one :func:`shared_state_scores` shortlists for; others are ranked exactly (slow)."""
     config = model.config
     head = getattr(model, "head", None)
     return (
@@ -119,14 +121,14 @@ def shared_state_scores(
     the player part of the head's first layer (a per-player vector added before its norm),
     and only the legal moves' rows of the last layer are computed.
     """
-    if not _plain_head(model):
+    if not has_shared_state(model):
         return None
     config, plies = model.config, game.sides[side]
     weights = model.player_emb.weight
     if not len(plies):
         return torch.zeros(len(weights), 0)
     tokens, positions, cond = game.tokens_in[None], game.positions[None], game.cond[None]
-    context = model._context(positions, cond)
+    context = _context(model, positions, cond)
     out, _ = model.gru(torch.cat([model.move_emb(tokens), context], dim=-1))
     first, norm, act, _, last = model.head
     base = first(torch.cat([out, context], dim=-1))[0, plies.plies]  # [S, H], the population
@@ -145,6 +147,25 @@ def shared_state_scores(
         chosen = logits.masked_fill(~first_played, 0.0).sum(-1)
         scores[start : start + chunk] = chosen - logits.logsumexp(-1)
     return scores
+
+
+def _context(model: nn.Module, positions: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    """The per-ply features the GRU and the head share: [board projection, player, Elo, speed]."""
+    parts = [
+        model.player_emb(cond[..., 0]),
+        model.elo_emb(cond[..., 1]),
+        model.speed_emb(cond[..., 2]),
+    ]
+    if model.config.board_input:
+        parts.insert(0, model.board_proj(board_features(positions)))
+    return torch.cat(parts, dim=-1)
+
+
+def _agrees(model: nn.Module, game: PreparedGame, side: chess.Color, approx: torch.Tensor) -> bool:
+    """The shortcut must give the population's exact scores; a network whose head changed
+    shape silently would fail here, and is then ranked exactly."""
+    exact = exact_scores(model, game, side, [0])[0]
+    return bool(torch.allclose(approx[0], exact, atol=1e-3, rtol=1e-3))
 
 
 def rank(
@@ -166,7 +187,10 @@ def rank(
     pairs = list(games)
     scores = torch.zeros(len(rows))
     approximate = [shared_state_scores(model, g, side) for g, side in pairs] if shortlist else []
-    if approximate and all(a is not None for a in approximate):
+    usable = bool(approximate) and all(a is not None for a in approximate)
+    if usable and pairs:
+        usable = _agrees(model, pairs[0][0], pairs[0][1], approximate[0])
+    if usable:
         index = torch.as_tensor(rows)
         for a in approximate:
             scores += a[index].sum(1)

@@ -19,6 +19,8 @@ from chessgru.gui.game import GameState
 from chessgru.gui.worker import Loader, default_loader
 
 DEPTH, LINES, SHOWN = 6, 5, 5
+#: The `who` answer for networks that can only be ranked exactly (minutes a position).
+TOO_SLOW = "too slow"
 WAIT_MS = 150  # coalesce fast stepping through a game into one request
 
 
@@ -98,9 +100,12 @@ class AnalysisWorker(QObject):
 
     def _who(self, request: AnalysisRequest) -> None:
         from chessgru.analysis.game import prepare_game
-        from chessgru.analysis.who import rank
+        from chessgru.analysis.who import has_shared_state, rank
 
         p = self._predictor
+        if not has_shared_state(p.model):
+            self.who.emit(request.id, TOO_SLOW)
+            return
         game = prepare_game(request.moves, chess.Board(request.start_fen))
         out = {}
         for color in (chess.WHITE, chess.BLACK):
@@ -121,7 +126,7 @@ class Analysis(QObject):
         self.game, self.worker = game, worker
         self.status = "Loading model..."
         self.lines: list[ShownLine] | None = None
-        self.who: dict[chess.Color, list[tuple[str, float]]] | None = None
+        self.who: dict[chess.Color, list[tuple[str, float]]] | str | None = None
         self._latest = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

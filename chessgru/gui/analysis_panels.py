@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from chessgru.gui.analysis import Analysis, ShownLine
+from chessgru.gui.analysis import TOO_SLOW, Analysis, ShownLine
 from chessgru.gui.board_widget import BoardWidget
 
 SIDE = {chess.WHITE: "White", chess.BLACK: "Black"}
@@ -33,12 +33,14 @@ def percent(p: float) -> str:
     return f"{value:.1f}%" if value >= 1 else f"{value:.2f}%"
 
 
-def who_text(who: dict[chess.Color, list[tuple[str, float]]] | None, status: str) -> str:
+def who_text(who: dict[chess.Color, list[tuple[str, float]]] | str | None, status: str) -> str:
     """Rich text: "White plays like: Tal 41%, Kasparov 22%, ..." for each side with moves."""
     if status:
         return html.escape(status)
     if who is None:
         return "Who plays like this? <i>thinking…</i>"
+    if who == TOO_SLOW:
+        return "Who plays like this: this model ranks people too slowly here; run `chessgru who`."
     rows = []
     for color in (chess.WHITE, chess.BLACK):
         ranked = who.get(color)
