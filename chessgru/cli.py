@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "predict": "the most likely next moves of a player after a sequence of moves",
     "evaluate": "score a model on games against the random and opening-tree baselines",
     "players": "list the players in PGN files or in a model file",
+    "who": "rank the people a model knows by how well they explain each side of games",
+    "lines": "the likeliest continuations when two given people play on from a position",
     "gui": "open the board: two people play, chessgru predicts each next move",
     "import": "bring games into the library: PGN files, a lichess or chess.com account",
     "library": "the people and games in the library; add people, export PGN",

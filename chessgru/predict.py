@@ -9,7 +9,7 @@ moves and renormalised over them, and give the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from chessgru.games.names import PlayerNames
 from chessgru.model import encoding
 from chessgru.model.bundle import Bundle, build_model, load_bundle
 from chessgru.model.network import BOS, ChessGRU
+from chessgru.model.prior import PersonalPrior, position_keys
 
 #: Ranked (move, probability) pairs of the player to move, most likely first.
 Prediction = list[tuple[chess.Move, float]]
@@ -58,14 +59,23 @@ def _signed(words: Iterable[int]) -> list[int]:
 
 
 def _ranked(
-    logits: np.ndarray, tokens: np.ndarray, moves: list[chess.Move], k: int | None
+    logits: np.ndarray,
+    tokens: np.ndarray,
+    moves: list[chess.Move],
+    k: int | None,
+    personal: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> Prediction:
-    """Softmax over the legal moves only, best first, cut to ``k`` (None = all)."""
+    """Softmax over the legal moves only, best first, cut to ``k`` (None = all).
+
+    ``personal(tokens, probs)`` blends in the mover's personal prior when they have one.
+    """
     if not moves:
         return []
     legal = logits[tokens].astype(np.float64)
     probs = np.exp(legal - legal.max())
     probs /= probs.sum()
+    if personal is not None:
+        probs = personal(tokens, probs)
     order = np.argsort(-probs, kind="stable")[: len(moves) if k is None else k]
     return [(moves[i], float(probs[i])) for i in order]
 
@@ -73,8 +83,15 @@ def _ranked(
 class Predictor:
     """A loaded model plus one live game; see the module docstring."""
 
-    def __init__(self, model: ChessGRU, players: Sequence[dict[str, Any]], device: str = "cpu"):
+    def __init__(
+        self,
+        model: ChessGRU,
+        players: Sequence[dict[str, Any]],
+        device: str = "cpu",
+        prior: PersonalPrior | None = None,
+    ):
         self.model = model.to(device).eval()
+        self.prior = prior or PersonalPrior()
         self.device = torch.device(device)
         self.names = PlayerNames(players)
         self.player_entries = self.names.entries
@@ -96,7 +113,7 @@ class Predictor:
     @classmethod
     def from_bundle(cls, bundle: Bundle, device: str = "cpu") -> Predictor:
         """Predictor for an already loaded model file."""
-        return cls(build_model(bundle), bundle.players, device)
+        return cls(build_model(bundle), bundle.players, device, bundle.prior)
 
     # --- players -------------------------------------------------------------------------
 
@@ -195,12 +212,26 @@ class Predictor:
     def top(self, k: int = 5) -> Prediction:
         """The ``k`` likeliest moves of the player to move, probabilities over all legal moves."""
         tokens, moves = encoding.legal_tokens(self._board)
-        return _ranked(self._step()[0], tokens, moves, k)
+        return _ranked(self._step()[0], tokens, moves, k, self._live_personal())
 
     def probabilities(self) -> dict[chess.Move, float]:
         """Every legal move with its probability, likeliest first."""
         tokens, moves = encoding.legal_tokens(self._board)
-        return dict(_ranked(self._step()[0], tokens, moves, None))
+        return dict(_ranked(self._step()[0], tokens, moves, None, self._live_personal()))
+
+    def _personal(
+        self, row: int, words: np.ndarray
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """The prior blend of ``row`` in the position ``words`` (None when they have none)."""
+        if row not in self.prior.strength:
+            return None
+        key = int(position_keys(words[None])[0])
+        return lambda tokens, probs: self.prior.apply(row, key, tokens, probs)
+
+    def _live_personal(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        row = self._cond[self._board.turn][0]
+        words = np.asarray(encoding.position_words(self._board), dtype=np.uint64)
+        return self._personal(row, words)
 
     # --- whole games ---------------------------------------------------------------------
 
@@ -272,7 +303,14 @@ class Predictor:
         logits = logits.float().cpu().numpy()
         for i, g in enumerate(batch):
             yield [
-                _ranked(logits[i, t], tokens, moves, k) for t, (tokens, moves) in enumerate(g.legal)
+                _ranked(
+                    logits[i, t],
+                    tokens,
+                    moves,
+                    k,
+                    self._personal(int(g.cond[t, 0]), g.positions[t].view(np.uint64)),
+                )
+                for t, (tokens, moves) in enumerate(g.legal)
             ]
 
 

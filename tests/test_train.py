@@ -364,3 +364,34 @@ def test_help_states_the_defaults_the_trainer_really_uses() -> None:
             assert float(found.group(2)) == FINE_TUNE_DEFAULTS[field], action.option_strings
         checked += 1
     assert checked >= 8
+
+
+TOWER = ["--tower-blocks", "1", "--tower-channels", "8", "--hidden", "16", "--layers", "1"]
+
+
+def test_a_tower_model_fine_tunes_with_its_tower_frozen(morphy30: Path, tmp_path: Path) -> None:
+    from chessgru.model.bundle import load_bundle
+
+    out = tmp_path / "tower.chessgru"
+    args = [str(morphy30), "--out", str(out), "--epochs", "1", "--min-games", "3"]
+    assert main(["train", *args, "--from-scratch", *TOWER, *HW]) == 0
+    tuned = tmp_path / "tuned.chessgru"
+    args = [str(morphy30), "--out", str(tuned), "--epochs", "1", "--from", str(out), *HW]
+    assert main(["train", *args]) == 0
+    before, after = load_bundle(out), load_bundle(tuned)
+    assert after.train_config["tune"] == "head"  # auto: a tower model keeps its tower
+    tower = [k for k in before.state_dict if k.startswith("tower.")]
+    assert tower and all(torch.equal(before.state_dict[k], after.state_dict[k]) for k in tower)
+    assert not torch.equal(
+        before.state_dict["gru.weight_hh_l0"], after.state_dict["gru.weight_hh_l0"]
+    )
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_train_runs_on_the_gpu(morphy30: Path, tmp_path: Path) -> None:
+    from chessgru.model.bundle import load_bundle
+
+    out = tmp_path / "gpu.chessgru"
+    args = [str(morphy30), "--out", str(out), "--max-steps", "3", "--from-scratch", *TOWER]
+    assert main(["train", *args, "--device", "cuda", "--precision", "bf16"]) == 0
+    assert load_bundle(out).train_config["device"] == "cuda"

@@ -58,5 +58,4 @@ def run(args: argparse.Namespace) -> int:
     try:
         return int(app.exec())
     finally:
-        board.window.pgn_file.stop()
-        board.thread.stop()
+        board.close()

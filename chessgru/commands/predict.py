@@ -77,7 +77,8 @@ def parse_moves(text: str, board: chess.Board) -> list[chess.Move]:
     return moves
 
 
-def _start(fen: str | None) -> chess.Board:
+def start_board(fen: str | None) -> chess.Board:
+    """The board of `--fen` (default: the standard start); UserError when it is not legal."""
     if fen is None:
         return chess.Board()
     try:
@@ -103,7 +104,7 @@ def _where(board: chess.Board) -> str:
 def _predict_position(args: argparse.Namespace, predictor) -> int:
     if args.player is None:
         raise UserError("--player is required with --moves or --fen ('population' for anyone).")
-    board = _start(args.fen)
+    board = start_board(args.fen)
     moves = parse_moves(args.moves or "", board)
     row = predictor.resolve_player(args.player)
     mover = board.turn if len(moves) % 2 == 0 else not board.turn

@@ -117,11 +117,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--tune",
-        choices=("auto", "all", "head", "players"),
+        choices=("auto", "all", "head", "players", "personal"),
         default="auto",
         help="when fine-tuning: adapt every weight (all), all but the board-reading tower "
-        "(head: about 3x faster), or only the player embeddings (players: default lr 0.02); "
-        "default auto = head for a model with a tower, else all",
+        "(head: about 3x faster), only the player embeddings (players: default lr 0.02), or "
+        "personal: seconds per person, their move-frequency prior checked on their newest "
+        "games; default auto = head for a model with a tower, else all",
     )
     net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
@@ -312,6 +313,11 @@ def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
     from chessgru.training.fit import default_checkpoint, fit
 
+    if args.tune == "personal":
+        _check(args)
+        start = start_model(args)
+        if start is not None:
+            return _run_personal(args, start)
     config, model_config = configs(args)
     checkpoint = default_checkpoint(args.out, args.checkpoint_dir)
     with contextlib.ExitStack() as stack:
@@ -352,4 +358,24 @@ def run(args: argparse.Namespace) -> int:
                 f"top-3 {figures['start_val_top3']:.1%} on the same positions"
             )
         print(f"model written to {result.out}", file=sys.stdout)
+    return 0
+
+
+def _run_personal(args: argparse.Namespace, start: Path) -> int:
+    """``--tune personal``: the fast personal fit of every chosen player; prints the report."""
+    from chessgru.training.personal_fit import fit_people
+
+    result = fit_people(
+        args.pgn,
+        start,
+        args.out,
+        players=args.players,
+        min_games=args.min_games or 10,
+        aliases=aliases(args),
+        merge_names=not args.no_merge,
+        threads=args.threads,
+        seed=args.seed or 0,
+    )
+    print("\n".join(result.lines()))
+    print(f"model written to {result.out}")
     return 0

@@ -17,34 +17,10 @@ import chess.engine
 import numpy as np
 
 from chessgru.errors import UserError
+from chessgru.model.prior import position_keys  # noqa: F401  (re-export: the prior keys alike)
 
 #: The k of top-k accuracy, everywhere in the report.
 KS = (1, 3, 5)
-
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    # splitmix64's finaliser: every input bit moves every output bit.
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
-
-
-def position_keys(positions: np.ndarray) -> np.ndarray:
-    """A 64-bit key per position row (nine words from ``encoding.position_words``).
-
-    The words hold exactly what a FEN without move counters holds (pieces, side to move,
-    castling rights, a legal en-passant file), so equal positions get equal keys; like a
-    Zobrist hash, two different positions collide with probability about 2^-64.
-    """
-    words = np.ascontiguousarray(positions, dtype=np.uint64).reshape(-1, positions.shape[-1])
-    key = np.zeros(len(words), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(words.shape[1]):
-            key = _mix(key ^ words[:, j] ^ np.uint64(j))
-    return key
 
 
 def topk_hits(ranked: Sequence[object], actual: object, n_legal: int) -> np.ndarray:

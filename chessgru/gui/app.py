@@ -5,6 +5,7 @@ from __future__ import annotations
 import chess
 from PySide6.QtCore import QObject
 
+from chessgru.gui.analysis import Analysis, AnalysisWorker
 from chessgru.gui.family import open_family
 from chessgru.gui.game import GameState
 from chessgru.gui.main_window import MainWindow
@@ -27,7 +28,13 @@ class BoardApp(QObject):
         self.worker = PredictionWorker(loader)
         self.thread = WorkerThread(self.worker)
         self.predictions = Predictions(self.game, self.worker)
-        self.window = MainWindow(self.game, self.predictions, settings)
+        # Its own thread and model copy: a ranking never delays the live predictions.
+        self.analysis_worker = AnalysisWorker(loader)
+        self.analysis_thread = WorkerThread(self.analysis_worker)  # type: ignore[arg-type]
+        self.analysis = Analysis(self.game, self.analysis_worker)
+        self._analysed: tuple[str | None] | None = None
+        self.predictions.model_changed.connect(self._follow_model)
+        self.window = MainWindow(self.game, self.predictions, settings, self.analysis)
         self.family = open_family(self.window)  # people, the game library, learning
 
     def start(self, model: str | None = None, use_saved_model: bool = True) -> None:
@@ -41,9 +48,18 @@ class BoardApp(QObject):
             if name:
                 self.predictions.choose_player(color, name)
 
+    def _follow_model(self) -> None:
+        """The analysis reads the model the board predicts with, once it has loaded."""
+        info = self.predictions.model
+        if info is not None and self._analysed != (info.path,):
+            self._analysed = (info.path,)
+            self.analysis.open_model(info.path)
+
     def close(self) -> None:
         self.window.close()
         self.window.pgn_file.stop()  # also when the window never showed (no closeEvent)
         self.thread.stop()
         if self.family is not None:
             self.family.close()
+        self.analysis_thread.stop()
+        self.analysis_thread.thread.wait()  # a ranking in progress finishes first

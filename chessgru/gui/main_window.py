@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from chessgru.errors import UserError
+from chessgru.gui.analysis import Analysis
+from chessgru.gui.analysis_panels import AnalysisPanels
 from chessgru.gui.arrows import pick_arrows
 from chessgru.gui.board_widget import BoardWidget
 from chessgru.gui.clocks import Clocks
@@ -60,7 +62,13 @@ def _heading(text: str) -> QLabel:
 class MainWindow(QMainWindow):
     """Draws the game and its predictions; forwards moves, choices and commands."""
 
-    def __init__(self, game: GameState, predictions: Predictions, settings: Settings) -> None:
+    def __init__(
+        self,
+        game: GameState,
+        predictions: Predictions,
+        settings: Settings,
+        analysis: Analysis | None = None,
+    ) -> None:
         super().__init__()
         self.game, self.predictions, self.settings = game, predictions, settings
         self.pgn_file = PgnFile(self)
@@ -83,6 +91,7 @@ class MainWindow(QMainWindow):
             label.setWordWrap(False)  # one line always: a wrap made the panel jump (names elide)
         self.chart = SurpriseChart()
         self.moves = MoveList()
+        self.analysis = AnalysisPanels(analysis, self.board) if analysis else None
         self.model_label = QLabel()
         self.statusBar().addPermanentWidget(self.model_label)
         self._layout()
@@ -104,6 +113,8 @@ class MainWindow(QMainWindow):
         side.addSpacing(6)
         side.addWidget(self.pred_title)
         side.addWidget(self.pred_list)
+        if self.analysis is not None:
+            side.addWidget(self.analysis)
         side.addSpacing(6)
         score_title = _heading("Live score: was the move played the top-1 / top-3 prediction?")
         score_title.setWordWrap(True)

@@ -11,6 +11,9 @@ one JSON header under the key ``"chessgru"``::
     players          [{"name", "aliases", "games", "moves"}], index = embedding row,
                      row 0 = the population
     data             summary of the training data; metrics: the evaluation figures
+    personal         (optional) the personal fit: prior strengths by row and the
+                     per-person report (:mod:`chessgru.model.prior`); its counts are the
+                     ``prior.*`` tensors. Files without it have no prior.
 
 Writes are atomic (a temporary file in the same folder, then ``os.replace``), so a killed
 training run leaves either the old file or the new one, never half of one.
@@ -37,6 +40,7 @@ from chessgru.atomic import atomic_write, check_writable, describe_os_error
 from chessgru.errors import UserError
 from chessgru.model import encoding
 from chessgru.model.network import ChessGRU, ModelConfig
+from chessgru.model.prior import TENSOR_PREFIX, PersonalPrior
 
 FORMAT_VERSION = 1
 HEADER_KEY = "chessgru"
@@ -59,6 +63,7 @@ class Bundle:
     state_dict: dict[str, torch.Tensor]
     players: list[dict[str, Any]]
     header: dict[str, Any] = field(default_factory=dict)
+    prior: PersonalPrior = field(default_factory=PersonalPrior)
 
     @property
     def player_names(self) -> list[str]:
@@ -76,6 +81,10 @@ class Bundle:
     @property
     def metrics(self) -> dict[str, Any]:
         return self.header.get("metrics") or {}
+
+    @property
+    def personal(self) -> dict[str, Any]:
+        return self.header.get("personal") or {}
 
 
 def player_entry(
@@ -119,12 +128,15 @@ def save_bundle(
     data: Mapping[str, Any] | None = None,
     metrics: Mapping[str, Any] | None = None,
     dtype: torch.dtype | None = None,
+    prior: PersonalPrior | None = None,
+    personal: Mapping[str, Any] | None = None,
 ) -> None:
     """Write ``model`` and its players to ``path`` atomically.
 
     ``players`` are header entries (or bare names), one per embedding row, row 0 the
     population. ``train_config`` may be a dataclass or a dict. ``dtype=torch.float16``
     halves the file (the shipped base model); floats are read back as float32.
+    ``prior`` and ``personal`` (the personal fit's report) are stored when given.
     """
     path = Path(path)
     check_out_path(path)
@@ -142,19 +154,28 @@ def save_bundle(
         "data": json_safe(dict(data or {})),
         "metrics": json_safe(dict(metrics or {})),
     }
+    if prior is not None or personal:
+        header["personal"] = {
+            **dict(personal or {}),
+            "strength": prior.header() if prior is not None else {},
+        }
     tensors = {}
     for name, tensor in model.state_dict().items():
         tensor = tensor.detach().cpu()
         if dtype is not None and tensor.is_floating_point():
             tensor = tensor.to(dtype)
         tensors[name] = tensor.contiguous()
+    if prior is not None:
+        tensors.update(prior.tensors())
     if not all_finite(tensors):
         raise UserError(
             f"The weights for {path} are not all finite numbers (the training diverged); "
             "nothing was written."
         )
     with atomic_write(path) as tmp:
-        save_file(tensors, str(tmp), metadata={HEADER_KEY: json.dumps(header, allow_nan=False)})
+        save_file(
+            tensors, str(tmp), metadata={HEADER_KEY: json.dumps(json_safe(header), allow_nan=False)}
+        )
 
 
 def all_finite(tensors: Mapping[str, torch.Tensor]) -> bool:
@@ -313,15 +334,22 @@ def load_bundle(path: str | Path) -> Bundle:
         )
     if len(players) != config.n_players:
         raise UserError(f"model file {path} has a damaged header (player list).")
+    extra = {k: tensors.pop(k) for k in [k for k in tensors if k.startswith(TENSOR_PREFIX)]}
     if not _shapes_fit(config, tensors):
         raise UserError(f"model file {path} does not match its own settings (damaged).")
-    if not all_finite(tensors):
+    if not all_finite(tensors) or not all_finite(extra):
         raise UserError(
             f"model file {path} holds weights that are not numbers (its training diverged); "
             "retrain it with a smaller --lr."
         )
+    try:
+        prior = PersonalPrior.from_file(extra, (header.get("personal") or {}).get("strength"))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise UserError(f"model file {path} has a damaged personal prior.") from exc
     state = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
-    return Bundle(path=path, config=config, state_dict=state, players=players, header=header)
+    return Bundle(
+        path=path, config=config, state_dict=state, players=players, header=header, prior=prior
+    )
 
 
 def build_model(bundle: Bundle, device: str | torch.device = "cpu") -> ChessGRU:
