@@ -22,14 +22,23 @@ def _make_base():
     return module
 
 
-def test_recipe_is_one_valid_train_command_that_holds_out_the_masters() -> None:
-    recipe = tomllib.loads((ROOT / "training/base_model.toml").read_text(encoding="utf-8"))
-    argv = _make_base().train_command(recipe, Path("base.chessgru"))
+@pytest.mark.parametrize(
+    ("recipe", "files"),
+    [
+        ("base_model.toml", ["pgnmentor_players_all.pgn.gz", "masters"]),
+        ("base_tower.toml", ["pgnmentor_players_all.pgn.gz", "masters", "amateur"]),
+    ],
+)
+def test_recipe_is_one_valid_train_command_that_holds_out_the_masters(
+    recipe: str, files: list[str]
+) -> None:
+    text = tomllib.loads((ROOT / "training" / recipe).read_text(encoding="utf-8"))
+    argv = _make_base().train_command(text, Path("base.chessgru"))
     args = build_parser().parse_args(argv[1:])  # the real CLI accepts every option
     assert args.from_scratch and args.holdout == 0.2
-    files = ["pgnmentor_players_all.pgn.gz", "masters", "amateur"]
     assert [Path(p).name for p in args.pgn] == files
-    assert [Path(p).name for p in args.population_from] == ["amateur"]  # no amateur rows
+    # The amateurs' accounts train the population only: no rows of their own.
+    assert [Path(p).name for p in args.population_from] == files[2:]
     assert [Path(p).name for p in args.holdout_from] == ["masters"]
     assert len(args.holdout_players) == 9  # every masters file's player
     assert not any("online" in part for part in argv)  # real people's accounts never ship

@@ -1,6 +1,6 @@
 """Pack the base model's training games for a GPU machine: one small file, no PGN.
 
-    python training/make_pack.py                       # training/base_model.toml
+    python training/make_pack.py                       # training/base_tower.toml
     python training/make_pack.py --out runs/pack/base.pack.npz --workers 2
 
 Reads the recipe's games exactly as ``training/make_base.py`` would train on them (the
@@ -35,7 +35,7 @@ from chessgru.training.runtime import resolve_runtime  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipe", type=Path, default=HERE / "base_model.toml")
+    parser.add_argument("--recipe", type=Path, default=HERE / "base_tower.toml")
     parser.add_argument("--out", type=Path, default=ROOT / "runs/pack/base.pack.npz")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     args = parser.parse_args()
