@@ -47,35 +47,34 @@ def _move_squares() -> np.ndarray:
     return out
 
 
-def board_planes(positions: torch.Tensor, tokens_in: torch.Tensor) -> torch.Tensor:
-    """``[N, PLANES, 8, 8]`` float planes of position words ``[N, 9]`` and previous moves ``[N]``.
+def piece_planes(positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 ``[..., 12, 8, 8]`` own then opponent's pieces, and whether White moves ``[...]``.
 
-    Mover-relative as the move tokens: the board is mirrored when Black moves.
+    Position words ``[..., 9]``; the board is mirrored when Black moves, as the move tokens
+    are. Byte r of a bitboard is rank r: unpacking to bytes first keeps the intermediates
+    uint8 (training unpacks millions of positions) and makes mirroring a flip of the ranks.
     """
-    pieces, white, black = positions[:, :6], positions[:, 6:7], positions[:, 7:8]
-    flags = positions[:, 8]
-    n = positions.shape[0]
+    pieces, white, black = positions[..., :6], positions[..., 6:7], positions[..., 7:8]
+    wtm = (positions[..., 8] & encoding.FLAG_WHITE_TO_MOVE) != 0
+    own = torch.where(wtm[..., None], white, black)
+    opp = torch.where(wtm[..., None], black, white)
+    boards = torch.cat([pieces & own, pieces & opp], dim=-1)  # [..., 12]
     device = positions.device
-    wtm = (flags & encoding.FLAG_WHITE_TO_MOVE) != 0
-    own = torch.where(wtm[:, None], white, black)
-    opp = torch.where(wtm[:, None], black, white)
-    boards = torch.cat([pieces & own, pieces & opp], dim=-1)  # [N, 12]
     ranks = ((boards[..., None] >> torch.arange(0, 64, 8, device=device)) & 0xFF).to(torch.uint8)
-    ranks = torch.where(wtm[:, None, None], ranks, ranks.flip(-1))  # [N, 12, 8]
+    ranks = torch.where(wtm[..., None, None], ranks, ranks.flip(-1))  # [..., 12, 8 ranks]
     bits = torch.arange(8, device=device, dtype=torch.uint8)
-    pieces_planes = ((ranks[..., None] >> bits) & 1).float()  # [N, 12, 8, 8]
+    return (ranks[..., None] >> bits) & 1, wtm
 
-    squares = _MOVE_SQUARES.to(device)[tokens_in]  # [N, 2]
-    last = torch.zeros(n, 2, 65, device=device)
-    last.scatter_(2, squares[..., None], 1.0)
-    last = last[..., :64].view(n, 2, 8, 8)
+
+def castling_rights(flags: torch.Tensor, wtm: torch.Tensor) -> torch.Tensor:
+    """bool ``[..., 4]``: the mover's O-O and O-O-O rights, then the opponent's."""
 
     def flag(bit: int) -> torch.Tensor:
         return (flags & bit) != 0
 
     w_oo, w_ooo = flag(encoding.FLAG_WHITE_OO), flag(encoding.FLAG_WHITE_OOO)
     b_oo, b_ooo = flag(encoding.FLAG_BLACK_OO), flag(encoding.FLAG_BLACK_OOO)
-    scalars = torch.stack(
+    return torch.stack(
         [
             torch.where(wtm, w_oo, b_oo),
             torch.where(wtm, w_ooo, b_ooo),
@@ -83,7 +82,25 @@ def board_planes(positions: torch.Tensor, tokens_in: torch.Tensor) -> torch.Tens
             torch.where(wtm, b_ooo, w_ooo),
         ],
         dim=-1,
-    ).float()
+    )
+
+
+def board_planes(positions: torch.Tensor, tokens_in: torch.Tensor) -> torch.Tensor:
+    """``[N, PLANES, 8, 8]`` float planes of position words ``[N, 9]`` and previous moves ``[N]``.
+
+    Mover-relative as the move tokens: the board is mirrored when Black moves.
+    """
+    n = positions.shape[0]
+    device = positions.device
+    flags = positions[:, 8]
+    pieces, wtm = piece_planes(positions)
+    pieces_planes = pieces.float()
+
+    squares = _MOVE_SQUARES.to(device)[tokens_in]  # [N, 2]
+    last = torch.zeros(n, 2, 65, device=device)
+    last.scatter_(2, squares[..., None], 1.0)
+    last = last[..., :64].view(n, 2, 8, 8)
+    scalars = castling_rights(flags, wtm).float()
     ep_file = (flags >> encoding.FLAG_EP_SHIFT) & 15  # 0 = none, else file + 1
     # The capturing pawn lands on rank 6 in the mover's frame.
     ep = torch.zeros(n, 8, 8, device=device)

@@ -95,39 +95,10 @@ def board_features(positions: torch.Tensor) -> torch.Tensor:
     Pieces are split into the mover's and the opponent's, and the board is mirrored
     vertically when Black moves, matching the mover-relative move tokens.
     """
-    pieces, white, black, flags = (
-        positions[..., :6],
-        positions[..., 6:7],
-        positions[..., 7:8],
-        positions[..., 8],
-    )
-    white_to_move = (flags & encoding.FLAG_WHITE_TO_MOVE) != 0
-    wtm = white_to_move[..., None]
-    own = torch.where(wtm, white, black)
-    opp = torch.where(wtm, black, white)
-    boards = torch.cat([pieces & own, pieces & opp], dim=-1)  # [..., 12]
-    # Byte r of a bitboard is rank r: unpack to bytes first, so the big intermediates are
-    # uint8 (training unpacks millions of positions) and mirroring is a flip of the ranks.
+    flags = positions[..., 8]
+    planes, white_to_move = board.piece_planes(positions)
+    castling = board.castling_rights(flags, white_to_move)
     device = positions.device
-    ranks = ((boards[..., None] >> torch.arange(0, 64, 8, device=device)) & 0xFF).to(torch.uint8)
-    ranks = torch.where(wtm[..., None], ranks, ranks.flip(-1))  # [..., 12, 8 ranks]
-    bits = torch.arange(8, device=device, dtype=torch.uint8)
-    planes = (ranks[..., None] >> bits) & 1  # [..., 12, 8 ranks, 8 files]
-
-    def flag(bit: int) -> torch.Tensor:
-        return (flags & bit) != 0
-
-    w_oo, w_ooo = flag(encoding.FLAG_WHITE_OO), flag(encoding.FLAG_WHITE_OOO)
-    b_oo, b_ooo = flag(encoding.FLAG_BLACK_OO), flag(encoding.FLAG_BLACK_OOO)
-    castling = torch.stack(
-        [
-            torch.where(white_to_move, w_oo, b_oo),
-            torch.where(white_to_move, w_ooo, b_ooo),
-            torch.where(white_to_move, b_oo, w_oo),
-            torch.where(white_to_move, b_ooo, w_ooo),
-        ],
-        dim=-1,
-    )
     ep_file = (flags >> encoding.FLAG_EP_SHIFT) & 15  # 0 = none, else file + 1
     en_passant = ep_file[..., None] == torch.arange(1, 9, device=device)
     return torch.cat(
