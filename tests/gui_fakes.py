@@ -10,10 +10,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import contextlib
 import gc
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -134,6 +135,19 @@ def make_app(qtbot, settings: Settings):
     for app in apps:
         dispose(app)
     apps.clear()
+
+
+@contextlib.contextmanager
+def loaded_app(qtbot, settings: Settings, model: Path) -> Iterator[BoardApp]:
+    """A shown board with the real model file ``model`` loaded; disposed of afterwards."""
+    app = BoardApp(settings)
+    app.window.show()
+    app.start(str(model))
+    qtbot.waitUntil(lambda: app.predictions.model is not None, timeout=60000)
+    try:
+        yield app
+    finally:
+        dispose(app)
 
 
 def dispose(app: BoardApp) -> None:

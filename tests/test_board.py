@@ -6,9 +6,10 @@ import chess
 import numpy as np
 import pytest
 import torch
+from test_model import game_inputs
 
 from chessgru.model import board, encoding
-from chessgru.model.network import BOS, ChessGRU, ModelConfig
+from chessgru.model.network import ChessGRU, ModelConfig
 
 TOWER = ModelConfig(
     n_players=4,
@@ -20,20 +21,6 @@ TOWER = ModelConfig(
     tower_blocks=2,
     tower_channels=16,
 )
-
-
-def inputs(sans: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``tokens_in, positions, cond`` of one game ``[1, T, ...]``."""
-    b = chess.Board()
-    moves = []
-    for san in sans.split():
-        moves.append(b.parse_san(san))
-        b.push(moves[-1])
-    tokens, positions = encoding.encode_game(moves)
-    tokens_in = torch.tensor([BOS, *tokens[:-1].tolist()])
-    pos = torch.from_numpy(positions.view(np.int64).copy())
-    cond = torch.tensor([[1 + i % 2, 5, 2] for i in range(len(moves))])
-    return tokens_in[None], pos[None], cond[None]
 
 
 def planes_after(sans: str) -> torch.Tensor:
@@ -82,7 +69,7 @@ def test_planes_are_seen_from_the_mover_with_the_last_move() -> None:
 
 
 def test_first_ply_has_no_previous_move_and_en_passant_is_marked() -> None:
-    tokens_in, positions, _ = inputs("e4 a6 e5 d5")
+    tokens_in, positions, _ = game_inputs("e4 a6 e5 d5")
     p = board.board_planes(positions[0], tokens_in[0])
     assert p[0, 12:14].sum() == 0  # BOS: no previous-move squares
     # After 3...d5 White may take en passant on d6: rank 6 (index 5), file d.
@@ -96,7 +83,7 @@ def test_tower_model_step_matches_forward() -> None:
     with torch.no_grad():  # the zero-initialised gains would hide a mismatch in the tower
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.05)
-    tokens_in, positions, cond = inputs("e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6")
+    tokens_in, positions, cond = game_inputs("e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6")
     with torch.inference_mode():
         full, final = model(tokens_in, positions, cond)
         hidden = None
@@ -110,7 +97,7 @@ def test_a_position_does_not_depend_on_the_rest_of_the_batch() -> None:
     """No batch statistics: one live position scores as it does inside a training batch."""
     torch.manual_seed(0)
     model = ChessGRU(dataclass_replace(TOWER, recurrent=False)).eval()
-    tokens_in, positions, cond = inputs("d4 Nf6 c4 e6 Nc3 Bb4")
+    tokens_in, positions, cond = game_inputs("d4 Nf6 c4 e6 Nc3 Bb4")
     with torch.inference_mode():
         together, hidden = model(tokens_in, positions, cond)
         alone, _ = model(tokens_in[:, 3:4], positions[:, 3:4], cond[:, 3:4])
@@ -124,7 +111,7 @@ def test_player_and_history_reach_the_tower_model_prediction() -> None:
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.05)
-    tokens_in, positions, cond = inputs("e4 e5 Nf3")
+    tokens_in, positions, cond = game_inputs("e4 e5 Nf3")
     other = cond.clone()
     other[..., 0] = 3
     with torch.inference_mode():
@@ -136,7 +123,7 @@ def test_player_and_history_reach_the_tower_model_prediction() -> None:
 def test_tower_model_trains_every_parameter() -> None:
     torch.manual_seed(0)
     model = ChessGRU(TOWER).train()
-    tokens_in, positions, cond = inputs("e4 e5 Nf3 Nc6")
+    tokens_in, positions, cond = game_inputs("e4 e5 Nf3 Nc6")
     logits, _ = model(tokens_in, positions, cond)
     torch.nn.functional.cross_entropy(logits.flatten(0, 1), torch.tensor([0, 1, 2, 3])).backward()
     assert not [name for name, p in model.named_parameters() if p.grad is None]

@@ -7,13 +7,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc
 from pathlib import Path
 
 import chess
 import pytest
 import torch
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from gui_fakes import loaded_app
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -32,20 +32,12 @@ CONFIG = ModelConfig(n_players=3, hidden=32, layers=1, embed=16, board_dim=32, p
 
 
 @pytest.fixture
-def app(qtbot, tmp_path: Path):
+def app(qtbot, tmp_path: Path, settings: Settings):
     torch.manual_seed(0)
     path = tmp_path / "small.chessgru"
     save_bundle(path, ChessGRU(CONFIG), PLAYERS)
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    board = BoardApp(settings)
-    board.window.show()
-    board.start(str(path))
-    qtbot.waitUntil(lambda: board.predictions.model is not None, timeout=60000)
-    yield board
-    board.close()
-    board.window.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
+    with loaded_app(qtbot, settings, path) as board:
+        yield board
 
 
 def test_panels_follow_the_shown_position_and_players(qtbot, app: BoardApp) -> None:

@@ -8,15 +8,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc
 from pathlib import Path
 
 import chess
 import pytest
 from fake_sites import FakeServer, OnlineGame, day
 from family_data import family_library, tiny_model
-from PySide6.QtCore import QEvent, QSettings
-from PySide6.QtWidgets import QApplication
+from gui_fakes import loaded_app
 
 from chessgru.gui.app import BoardApp
 from chessgru.gui.settings import Settings
@@ -27,18 +25,10 @@ SCHOLAR = "e4 e5 Bc4 Nc6 Qh5 Nf6 Qxf7#"
 
 
 @pytest.fixture
-def app(qtbot, tmp_path: Path, monkeypatch):
+def app(qtbot, tmp_path: Path, settings: Settings, monkeypatch):
     monkeypatch.setenv("CHESSGRU_DATA", str(tmp_path / "data"))
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    board = BoardApp(settings)
-    board.window.show()
-    board.start(str(tiny_model(tmp_path / "tiny.chessgru")))
-    qtbot.waitUntil(lambda: board.predictions.model is not None, timeout=60000)
-    yield board
-    board.close()
-    board.window.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
+    with loaded_app(qtbot, settings, tiny_model(tmp_path / "tiny.chessgru")) as board:
+        yield board
 
 
 def add_person(dialog, name: str, rating: int = 0, lichess: str = "") -> None:

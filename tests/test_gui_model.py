@@ -7,16 +7,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc
 import time
 from pathlib import Path
 
 import chess
 import pytest
 import torch
+from gui_fakes import loaded_app
 from gui_stall import StallProbe
-from PySide6.QtCore import QEvent, QSettings
-from PySide6.QtWidgets import QApplication
 
 from chessgru.gui.app import BoardApp
 from chessgru.gui.settings import Settings
@@ -41,17 +39,9 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(qtbot, tmp_path: Path, model_path: Path):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    board = BoardApp(settings)
-    board.window.show()
-    board.start(str(model_path))
-    qtbot.waitUntil(lambda: board.predictions.model is not None, timeout=60000)
-    yield board
-    board.close()  # freed here, on the GUI thread (see tests/test_gui.py: dispose)
-    board.window.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
+def app(qtbot, settings: Settings, model_path: Path):
+    with loaded_app(qtbot, settings, model_path) as board:  # freed on the GUI thread
+        yield board
 
 
 def moves_of(sans: str) -> list[chess.Move]:
