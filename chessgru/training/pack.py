@@ -97,8 +97,7 @@ def write_pack(
     lengths = (ends - starts).astype(np.int64)
     if lengths.max(initial=0) > np.iinfo(np.uint16).max:
         raise UserError("A game is too long to pack (over 65,535 plies).")
-    plies = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)] or [[]])
-    tokens = corpus.tokens[plies.astype(np.int64)]
+    tokens = np.concatenate([corpus.game_tokens(i) for i in index.tolist()] or [[]])
     tasks = _chunks(lengths)
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
         parts = pool.map(
