@@ -15,6 +15,8 @@ import torch
 
 from chessgru.cli import build_parser, main
 from chessgru.errors import UserError
+from chessgru.games.pgn import GameInfo
+from chessgru.games.table import GameTable
 from chessgru.model import encoding
 from chessgru.training import data
 from chessgru.training import loop as train
@@ -41,7 +43,9 @@ def morphy30(shared_pgn: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 # --- a corpus-shaped object from encode_game, no PGN reader involved -----------------------
 
 
-def fake_corpus(games: list[tuple[str, str, list[str]]]) -> SimpleNamespace:
+def fake_corpus(
+    games: list[tuple[str, str, list[str]]], dates: list[str] | None = None
+) -> SimpleNamespace:
     """Games given as (white, black, SAN moves), with Elo 1500/2500 and a blitz clock."""
     infos, tokens, positions, offsets = [], [], [], [0]
     for white, black, sans in games:
@@ -53,19 +57,13 @@ def fake_corpus(games: list[tuple[str, str, list[str]]]) -> SimpleNamespace:
         tokens.append(t)
         positions.append(p)
         offsets.append(offsets[-1] + len(t))
+        number = len(infos) + 1
+        date = dates[number - 1] if dates else "2000.01.01"
         infos.append(
-            SimpleNamespace(
-                white=white,
-                black=black,
-                white_elo=1500,
-                black_elo=2500,
-                time_control="180+2",
-                date="2000.01.01",
-                source="x.pgn",
-            )
+            GameInfo("x.pgn", number, white, black, "*", date, 1500, 2500, "180+2", None, None)
         )
     return SimpleNamespace(
-        games=infos,
+        games=GameTable.from_infos(infos),
         offsets=np.asarray(offsets, dtype=np.int64),
         tokens=np.concatenate(tokens),
         positions=np.concatenate(positions),
@@ -168,9 +166,7 @@ def test_learning_rate_warms_up_then_decays_to_zero() -> None:
 
 def test_holdout_games_never_reach_training_or_validation() -> None:
     games = [("A", "B", line) for line in random_lines(20)]
-    corpus = fake_corpus(games)
-    for i, g in enumerate(corpus.games):
-        g.date = f"20{i:02d}.01.01"
+    corpus = fake_corpus(games, [f"20{i:02d}.01.01" for i in range(20)])
     config = train.TrainConfig(epochs=3, holdout_fraction=0.2, min_games=1, batch_tokens=8)
     plan = data.make_plan(corpus, config)
     assert set(plan.held_out.tolist()) == set(range(16, 20))  # the newest 20% of A (and B)
@@ -184,9 +180,8 @@ def test_held_keys_leave_out_copies_of_another_files_test_games() -> None:
     from chessgru.games import split
 
     lines = random_lines(12, seed=3)
-    source = fake_corpus([("A", "B", line) for line in lines])  # the evaluation's files
-    for i, g in enumerate(source.games):
-        g.date = f"20{i:02d}.01.01"
+    dates = [f"20{i:02d}.01.01" for i in range(12)]
+    source = fake_corpus([("A", "B", line) for line in lines], dates)  # the evaluation's files
     test = split.holdout(source, ["A"], 0.25)
     assert test == {9, 10, 11}
     keys = {split.game_key(source, i) for i in test}

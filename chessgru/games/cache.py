@@ -1,13 +1,16 @@
 """The on-disk cache of parsed PGN files: one entry per file's bytes, encoder and reader.
 
 An entry is a folder of raw arrays (``tokens.bin``, ``positions.bin``, ``keys.bin``,
-``offsets.bin``) and a meta.json (game headers, skipped games, array shapes, checksums),
+``offsets.bin``, and the game headers as rows of codes ``headers.bin`` with the sites'
+text ``sites.bin``, ``site_offsets.bin``: see ``games/table.py``) and a meta.json (the
+headers' vocabularies, skipped games, array shapes, checksums),
 named by the hash of the file's bytes, the encoder version, the reader version and the
 cache format, so an edited file or a new encoder never reads a stale entry.
 
 Memory stays bounded whatever the size of the input: an entry is written batch by batch
-as the games are parsed (:class:`EntryWriter`), and read back memory-mapped, so a cache
-hit costs the game headers, not the plies. Entries are built in a ``.tmp-`` folder and
+as the games are parsed (:class:`EntryWriter`), and read back memory-mapped, so neither
+a parse nor a cache hit holds a Python object per game: only the vocabularies (distinct
+names, dates, events) are in memory. Entries are built in a ``.tmp-`` folder and
 renamed into place: a killed run never leaves a half-written entry, and a later load
 removes its leftovers. Every array and the headers carry a CRC-32 in meta.json: an entry
 damaged on disk, even one that keeps its array sizes, reads as missing and is rebuilt.
@@ -31,9 +34,11 @@ import numpy as np
 
 from chessgru import paths as chessgru_paths
 from chessgru.games import pgn
+from chessgru.games.table import FIELDS, VOCABS, HeaderEncoder, HeaderPart
 from chessgru.model.encoding import ENCODER_VERSION, POSITION_WORDS
 
-_CACHE_FORMAT = 3
+#: 4: headers as int32 code rows and vocabularies instead of a JSON list per game.
+_CACHE_FORMAT = 4
 #: A ``.tmp-`` folder in the cache older than this was left by a killed run (a live
 #: write of even the biggest file takes well under a minute).
 STALE_TMP_SECONDS = 3600
@@ -45,30 +50,43 @@ ARRAYS: dict[str, tuple[type, tuple[int, ...]]] = {
     "tokens": (np.uint16, ()),
     "positions": (np.uint64, (POSITION_WORDS,)),
     "keys": (np.uint8, (KEY_BYTES,)),
+    "headers": (np.int32, (len(FIELDS),)),
+    "sites": (np.uint8, ()),
+    "site_offsets": (np.int64, ()),
 }
 _CHUNK = 1 << 22
 
 
 @dataclass
 class FileData:
-    """One file's games and skips; its ply arrays stay on disk until asked for.
+    """One file's games and skips; its arrays stay on disk until asked for.
 
-    Nothing is mapped or read until :meth:`array` or :meth:`read` is called, so a corpus
-    of hundreds of files holds no open file per file.
+    Nothing is mapped or read until :meth:`array`, :meth:`read` or :meth:`headers` is
+    called, so a corpus of hundreds of files holds no open file per file.
     """
 
-    games: list[tuple]
+    n_games: int
+    vocab: dict[str, list[str]]  # the headers' vocabularies (games/table.py)
     skipped: list[tuple[int, str]]
-    plies: int
+    shapes: dict[str, int]  # games, plies, site_bytes
     folder: Path | None  # the entry's folder; None: no games, no arrays
+
+    @property
+    def plies(self) -> int:
+        return self.shapes["plies"]
 
     def array(self, name: str) -> np.ndarray:
         """A read-only memory map of one of :data:`ARRAYS` (the whole array)."""
         dtype, _ = ARRAYS[name]
-        shape = _shape(name, {"games": len(self.games), "plies": self.plies})
+        shape = _shape(name, self.shapes)
         if self.folder is None:
             return np.zeros(shape, dtype=dtype)
         return map_array(self.folder / f"{name}.bin", dtype, shape)
+
+    def headers(self, source: str) -> HeaderPart:
+        """The games' headers, memory-mapped (see :class:`chessgru.games.table.HeaderPart`)."""
+        offsets = self.array("site_offsets") if self.folder is not None else np.zeros(1, np.int64)
+        return HeaderPart(source, self.array("headers"), self.vocab, self.array("sites"), offsets)
 
     def read(self, name: str, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` of one array as a private copy, by a plain file read."""
@@ -121,10 +139,11 @@ class EntryWriter:
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(dir=parent, prefix=".tmp-"))
-        self._files = {n: (self.tmp / f"{n}.bin").open("wb") for n in ARRAYS if n != "offsets"}
+        self._files = {n: (self.tmp / f"{n}.bin").open("wb") for n in ARRAYS if "offsets" not in n}
         self._crc = dict.fromkeys(ARRAYS, 0)
         self._lengths = array("q")
-        self.games: list[tuple] = []
+        self._site_lengths = array("q")
+        self._encoder = HeaderEncoder()
         self.skipped: list[tuple[int, str]] = []
 
     def _write(self, name: str, data: bytes) -> None:
@@ -141,7 +160,10 @@ class EntryWriter:
         keys: bytes,
     ) -> None:
         """Append one parsed batch (games already numbered within the file)."""
-        self.games.extend(games)
+        rows, sites, site_lengths = self._encoder.encode(games)
+        self._write("headers", rows.tobytes())
+        self._write("sites", sites)
+        self._site_lengths.extend(site_lengths)
         self.skipped.extend(skipped)
         self._lengths.extend(lengths)
         self._write("tokens", tokens)
@@ -153,17 +175,23 @@ class EntryWriter:
         try:
             for handle in self._files.values():
                 handle.close()
-            offsets = np.zeros(len(self._lengths) + 1, dtype=np.int64)
-            np.cumsum(np.frombuffer(self._lengths, dtype=np.int64), out=offsets[1:])
-            self._write_offsets(offsets.tobytes())
-            shapes = {"games": len(self.games), "plies": int(offsets[-1])}
-            meta = {"games": self.games, "skipped": self.skipped, "shapes": shapes}
+            offsets = _offsets(self._lengths)
+            self._write_whole("offsets", offsets.tobytes())
+            site_offsets = _offsets(self._site_lengths)
+            self._write_whole("site_offsets", site_offsets.tobytes())
+            shapes = {
+                "games": len(self._lengths),
+                "plies": int(offsets[-1]),
+                "site_bytes": int(site_offsets[-1]),
+            }
+            vocab = self._encoder.vocab
+            meta = {"vocab": vocab, "skipped": self.skipped, "shapes": shapes}
             meta["crc"] = self._crc
             meta["meta_crc"] = _meta_crc(json.loads(json.dumps(meta, ensure_ascii=False)))
             text = json.dumps(meta, ensure_ascii=False)
             (self.tmp / "meta.json").write_text(text, encoding="utf-8")
             if self.path is None:  # the caller removes the folder once it is read
-                return FileData(self.games, self.skipped, shapes["plies"], self.tmp)
+                return FileData(shapes["games"], vocab, self.skipped, shapes, self.tmp)
             _replace(self.tmp, self.path)
         except BaseException:
             self.abort()
@@ -172,14 +200,20 @@ class EntryWriter:
         assert data is not None
         return data
 
-    def _write_offsets(self, data: bytes) -> None:
-        (self.tmp / "offsets.bin").write_bytes(data)
-        self._crc["offsets"] = zlib.crc32(data)
+    def _write_whole(self, name: str, data: bytes) -> None:
+        (self.tmp / f"{name}.bin").write_bytes(data)
+        self._crc[name] = zlib.crc32(data)
 
     def abort(self) -> None:
         for handle in self._files.values():
             handle.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _offsets(lengths: array) -> np.ndarray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
+    return offsets
 
 
 def _replace(tmp: Path, path: Path) -> None:
@@ -192,7 +226,8 @@ def _replace(tmp: Path, path: Path) -> None:
 
 def _shape(name: str, shapes: dict[str, int]) -> tuple[int, ...]:
     rows = {"offsets": shapes["games"] + 1, "tokens": shapes["plies"]}
-    rows |= {"positions": shapes["plies"], "keys": shapes["games"]}
+    rows |= {"positions": shapes["plies"], "keys": shapes["games"], "headers": shapes["games"]}
+    rows |= {"sites": shapes["site_bytes"], "site_offsets": shapes["games"] + 1}
     return (rows[name], *ARRAYS[name][1])
 
 
@@ -230,7 +265,7 @@ def load_entry(path: Path, verify: bool = True) -> FileData | None:
         return None
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        shapes = {"games": int(meta["shapes"]["games"]), "plies": int(meta["shapes"]["plies"])}
+        shapes = {k: int(meta["shapes"][k]) for k in ("games", "plies", "site_bytes")}
         if verify and (
             meta["meta_crc"] != _meta_crc(meta)
             or any(_crc_of(path / f"{n}.bin") != int(meta["crc"][n]) for n in ARRAYS)
@@ -240,12 +275,16 @@ def load_entry(path: Path, verify: bool = True) -> FileData | None:
             size = int(np.prod(_shape(name, shapes))) * np.dtype(dtype).itemsize
             if (path / f"{name}.bin").stat().st_size != size:
                 return None
-        games = [tuple(g) for g in meta["games"]]
+        vocab = {str(k): [str(v) for v in values] for k, values in meta["vocab"].items()}
         skipped = [(int(n), str(r)) for n, r in meta["skipped"]]
-        data = FileData(games, skipped, shapes["plies"], path)
-        ends = data.read("offsets", 0, 1)[0], data.read("offsets", len(games), len(games) + 1)[0]
+        data = FileData(shapes["games"], vocab, skipped, shapes, path)
+        games = shapes["games"]
+        ends = data.read("offsets", 0, 1)[0], data.read("offsets", games, games + 1)[0]
+        site_ends = data.read("site_offsets", games, games + 1)[0]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if len(games) != shapes["games"] or ends != (0, shapes["plies"]):
+    if ends != (0, shapes["plies"]) or site_ends != shapes["site_bytes"]:
+        return None
+    if set(vocab) != set(VOCABS):
         return None
     return data

@@ -8,7 +8,10 @@ processes parse in parallel; the results come back in file order, so game number
 the cache entry are the same whatever the number of workers.
 
 After loading, exact duplicates (same moves, same date) are dropped, keeping the first,
-and player spellings are merged into canonical names (``names.resolve_names``).
+and player spellings are merged into canonical names (``names.resolve_names``). Nothing
+here holds a Python object per game: plies and headers are memory maps of the cache, and
+the corpus adds a few numpy arrays over its games (``games/table.py``), so the memory a
+corpus takes grows by about 20 bytes a game (plus its distinct names, dates and events).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from chessgru.atomic import describe_os_error
 from chessgru.errors import UserError
 from chessgru.games import cache, gather, names, pgn
 from chessgru.games.cache import FileData
-from chessgru.games.pgn import GameInfo, SkippedGame
+from chessgru.games.pgn import SkippedGame
+from chessgru.games.table import VOCABS, GameTable
 from chessgru.progress import progress_bar
 
 #: Game texts per batch sent to a worker: big enough to amortise the hand-over, small
@@ -42,15 +46,22 @@ SMALL_INPUT_BYTES = 1 << 20
 
 @dataclass
 class Corpus:
-    """Encoded games: ply arrays indexed through ``offsets``, with one GameInfo per game."""
+    """Encoded games: ply arrays indexed through ``offsets``, with a GameInfo per game.
 
-    games: list[GameInfo]
+    ``games`` may be given as a list of GameInfo; it is kept as a :class:`GameTable`.
+    """
+
+    games: GameTable
     offsets: np.ndarray
     tokens: np.ndarray
     positions: np.ndarray
     skipped: list[SkippedGame] = field(default_factory=list)
     merges: list[names.Merge] = field(default_factory=list)
     duplicates: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.games, GameTable):
+            self.games = GameTable.from_infos(self.games)
 
     def __len__(self) -> int:
         return len(self.games)
@@ -65,18 +76,14 @@ class Corpus:
 
     def player_games(self) -> Counter[str]:
         """Canonical name -> number of games played (either colour)."""
-        counts: Counter[str] = Counter()
-        for game in self.games:
-            counts[game.white] += 1
-            counts[game.black] += 1
-        return counts
+        return self.games.player_counts(both=True)
 
     def subset(self, indices: Sequence[int]) -> Corpus:
         """A corpus of the games at ``indices`` (in that order), with their own arrays."""
         index = np.asarray(indices, dtype=np.int64)
         tokens, positions, offsets = _gather(self.offsets, self.tokens, self.positions, index)
         return Corpus(
-            games=[self.games[i] for i in index.tolist()],
+            games=self.games.subset(index),
             offsets=offsets,
             tokens=tokens,
             positions=positions,
@@ -243,22 +250,25 @@ def _parse_files(
 def _dedupe(datas: list[tuple[str, FileData]]) -> tuple[list[np.ndarray], int]:
     """Per file, a bool per game: False for a game seen before (in it or an earlier file).
 
-    Only the 16-byte keys are compared, so this holds one small set, not the moves.
+    Only the 16-byte keys are compared, as two uint64 columns sorted together (a stable
+    sort keeps the first copy first): no Python object per game.
     """
-    seen: set[bytes] = set()
-    keeps: list[np.ndarray] = []
-    for _, data in datas:
-        keep = np.ones(len(data.games), dtype=bool)
-        for start in range(0, len(keep), 1 << 16):  # read the keys a slice at a time
-            block = data.read("keys", start, min(start + (1 << 16), len(keep))).tobytes()
-            for i in range(len(block) // cache.KEY_BYTES):
-                key = block[i * cache.KEY_BYTES : (i + 1) * cache.KEY_BYTES]
-                if key in seen:
-                    keep[start + i] = False
-                else:
-                    seen.add(key)
-        keeps.append(keep)
-    return keeps, int(sum(len(k) - int(k.sum()) for k in keeps))
+    sizes = [data.n_games for _, data in datas]
+    keys = np.zeros((sum(sizes), 2), dtype=np.uint64)
+    at = 0
+    for (_, data), size in zip(datas, sizes, strict=True):
+        if size:
+            keys[at : at + size] = data.read("keys", 0, size).view(np.uint64)
+        at += size
+    order = np.lexsort((keys[:, 1], keys[:, 0]))
+    ranked = keys[order]
+    repeat = np.zeros(len(keys), dtype=bool)
+    repeat[1:] = np.all(ranked[1:] == ranked[:-1], axis=1)
+    keep = np.ones(len(keys), dtype=bool)
+    keep[order[repeat]] = False
+    bounds = np.cumsum([0, *sizes])
+    keeps = [keep[bounds[k] : bounds[k + 1]] for k in range(len(sizes))]
+    return keeps, int(len(keep) - keep.sum())
 
 
 def load_corpus(
@@ -313,7 +323,9 @@ def load_corpus(
 
 def _unreadable(path: Path, exc: OSError) -> FileData:
     """A file (or folder) that cannot be read at all: no games, one skip entry saying why."""
-    return FileData([], [(1, pgn.damage_reason(path, exc))], plies=0, folder=None)
+    shapes = {"games": 0, "plies": 0, "site_bytes": 0}
+    skipped = [(1, pgn.damage_reason(path, exc))]
+    return FileData(0, {v: [] for v in VOCABS}, skipped, shapes, folder=None)
 
 
 def _assemble(
@@ -323,22 +335,8 @@ def _assemble(
     scratch: Path | None,
 ) -> Corpus:
     keeps, duplicates = _dedupe(datas)
-    kept: list[tuple[str, list[tuple]]] = []
-    raw_counts: Counter[str] = Counter()
-    for (source, data), keep in zip(datas, keeps, strict=True):
-        games = (
-            data.games if keep.all() else [g for g, k in zip(data.games, keep, strict=True) if k]
-        )
-        kept.append((source, games))
-        for game in games:
-            raw_counts[game[1]] += 1
-            raw_counts[game[2]] += 1
-    mapping, merges = names.resolve_names(raw_counts, aliases, merge=merge_names)
-    infos = [
-        GameInfo(source, g[0], mapping[g[1]], mapping[g[2]], *g[3:])
-        for source, games in kept
-        for g in games
-    ]
+    parts = [data.headers(source) for source, data in datas]
+    games, merges = GameTable.assemble(parts, keeps, aliases, merge_names)
     skipped = [SkippedGame(s, n, r) for s, data in datas for n, r in data.skipped]
     if len(datas) == 1 and keeps[0].all():  # the usual case: the cache's own maps
         data = datas[0][1]
@@ -347,7 +345,7 @@ def _assemble(
     else:
         offsets, tokens, positions = gather.join_files([d for _, d in datas], keeps, scratch)
     return Corpus(
-        games=infos,
+        games=games,
         offsets=np.asarray(offsets),
         tokens=tokens,
         positions=positions,

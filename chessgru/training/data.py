@@ -29,6 +29,7 @@ from chessgru.games import names, split
 from chessgru.model import encoding
 
 if TYPE_CHECKING:
+    from chessgru.games.table import GameTable
     from chessgru.model.network import ModelConfig
     from chessgru.training.config import TrainConfig
 
@@ -38,18 +39,10 @@ POPULATION = "population"
 _POOL_BATCHES = 32  # batches per length-sorting pool: bigger = less padding, less shuffling
 
 
-class _GameLike(Protocol):
-    white: str
-    black: str
-    white_elo: int | None
-    black_elo: int | None
-    time_control: str | None
-
-
 class CorpusLike(Protocol):
     """What the trainer needs from :class:`chessgru.games.corpus.Corpus`."""
 
-    games: Sequence[_GameLike]
+    games: GameTable
     offsets: np.ndarray
     tokens: np.ndarray
     positions: np.ndarray
@@ -57,14 +50,9 @@ class CorpusLike(Protocol):
 
 def player_counts(corpus: CorpusLike, indices: Iterable[int] | None = None) -> Counter[str]:
     """Games per player name (a game where someone plays both sides counts once)."""
-    counts: Counter[str] = Counter()
-    games = corpus.games
-    for i in range(len(games)) if indices is None else indices:
-        g = games[i]
-        counts[g.white] += 1
-        if g.black != g.white:
-            counts[g.black] += 1
-    return counts
+    if indices is None:
+        return corpus.games.player_counts()
+    return corpus.games.player_counts(np.fromiter(indices, dtype=np.int64))
 
 
 def select_players(
@@ -106,15 +94,14 @@ def game_conditions(corpus: CorpusLike, players: Sequence[str]) -> np.ndarray:
     ``players`` is the embedding table (row 0 = population); unnamed players map to 0.
     """
     index = {name: i for i, name in enumerate(players) if i > 0}
-    out = np.zeros((len(corpus.games), 5), dtype=np.int64)
-    for i, g in enumerate(corpus.games):
-        out[i] = (
-            index.get(g.white, 0),
-            index.get(g.black, 0),
-            encoding.elo_bucket(g.white_elo),
-            encoding.elo_bucket(g.black_elo),
-            encoding.speed_class(g.time_control),
-        )
+    games = corpus.games
+    row_of_name = np.array([index.get(n, 0) for n in games.names], dtype=np.int64)
+    out = np.zeros((len(games), 5), dtype=np.int64)
+    out[:, 0] = row_of_name[games.white]
+    out[:, 1] = row_of_name[games.black]
+    out[:, 2] = games.mapped("white_elo", encoding.elo_bucket)
+    out[:, 3] = games.mapped("black_elo", encoding.elo_bucket)
+    out[:, 4] = games.mapped("time_control", encoding.speed_class)
     return out
 
 
@@ -125,7 +112,7 @@ def split_validation(
 
     At least one game validates when there are two or more, so early stopping has a signal.
     """
-    games = np.asarray(sorted(candidates), dtype=np.int64)
+    games = np.sort(np.asarray(candidates, dtype=np.int64))
     n_val = round(fraction * len(games)) if fraction > 0 else 0
     if fraction > 0 and len(games) >= 2:
         n_val = min(max(n_val, 1), len(games) - 1)
@@ -300,7 +287,7 @@ def make_plan(
         if config.holdout_players:
             who = select_players(counts, 0, config.holdout_players)
         held = split.holdout(corpus, who, config.holdout_fraction)
-    candidates = [i for i in range(len(corpus.games)) if i not in held]
+    candidates = np.setdiff1d(np.arange(len(corpus.games)), np.fromiter(held, np.int64))
     train, val = split_validation(candidates, config.val_fraction, config.seed)
     if len(train) == 0:
         raise UserError("No games are left to train on after the held-out and validation games.")

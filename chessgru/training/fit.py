@@ -105,12 +105,9 @@ def population_only(corpus: Corpus, files: Sequence[str | Path]) -> int:
     account of a public game dump (and amateurs' rows would be noise at 20 games).
     """
     chosen = {path.resolve() for path in find_pgn_files(files)}
-    count = 0
-    for i, game in enumerate(corpus.games):
-        if Path(game.source).resolve() in chosen:
-            corpus.games[i] = dataclasses.replace(game, white="", black="")
-            count += 1
-    return count
+    mask = corpus.games.from_sources(lambda source: Path(source).resolve() in chosen)
+    corpus.games.anonymise(mask)
+    return int(mask.sum())
 
 
 def _build_model(

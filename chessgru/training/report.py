@@ -121,7 +121,7 @@ def with_start(
 def data_summary(corpus: Corpus, plan: data.Plan) -> dict[str, Any]:
     """The model file's ``data``: where the games came from and how they were used."""
     return {
-        "files": sorted({g.source for g in corpus.games}),
+        "files": sorted(corpus.games.sources()),
         "games": len(corpus.games),
         "plies": len(corpus.tokens),
         "skipped": len(corpus.skipped),
