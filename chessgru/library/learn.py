@@ -1,26 +1,29 @@
-"""Learning the family: fine-tune a model on the library's games, measure each person.
+"""Learning the family: fit each person of the library onto a model, measure each person.
 
 The library's games are written to a temporary PGN file (people named as the library
-names them) and handed to today's fine-tune, ``chessgru.training.fit.fit``, unchanged.
-The new model goes to a new file in the data folder's ``models/``, so the model it
-started from stays where it was and one click goes back to it. Each person is scored on
-their newest games before and after, top-1 over their own moves.
+names them) and handed to the personal fit of ``chessgru train`` (its default,
+``chessgru.training.personal_fit.fit_people``): each person's move-frequency prior,
+checked on their own newest games, the network untouched, in seconds, so it can run
+after every game. The new model goes to a new file in the data folder's ``models/``, so
+the model it started from stays where it was and one click goes back to it. Each person
+is scored on their newest games before and after, top-1 over their own moves, and the
+fit's report says in chess terms what changed ("Dad as White: e4 47% -> 79%").
 
 ``python -m chessgru.library.learn`` runs one learning in its own process (the GUI's
-worker) and reports on stdout as JSON lines: ``{"step": n, "total": t}`` while it trains,
-then ``{"model": path, "scores": [...], "message": text}`` or ``{"error": sentence}``.
+worker) and reports on stdout as JSON lines: ``{"step": n, "total": t}`` after each
+person, then ``{"model": path, "scores": [...], "report": [...], "message": text}`` or
+``{"error": sentence}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import chess
@@ -33,7 +36,6 @@ from chessgru.paths import base_model_path, data_dir
 
 SCORED_GAMES = 10  # each person's newest games in the before/after message
 KEEP_MODELS = 3  # learned models kept in models/ (the current one, the one before, one more)
-_STEP = re.compile(r"step (\d+)/(\d+)")
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,14 @@ class Learned:
 
     model: Path
     scores: list[PersonScore]
+    #: Per person, the fit's headline in chess terms ("Dad as White: e4 47% -> 79% ...").
+    highlights: list[str] = field(default_factory=list)
+    #: The whole report of the fit, as ``chessgru train`` prints it.
+    report: list[str] = field(default_factory=list)
 
     def message(self) -> str:
-        return "; ".join(s.line() for s in self.scores) or "The model was fine-tuned."
+        scores = "; ".join(s.line() for s in self.scores) or "Nobody new was learned."
+        return ". ".join([scores, *self.highlights])
 
 
 def models_dir() -> Path:
@@ -121,14 +128,15 @@ def learn(
     library_path: str | Path | None = None,
     start: str | Path | None = None,
     *,
-    max_steps: int | None = None,
     threads: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Learned:
-    """Fine-tune ``start`` (None = the shipped base model) on the library; a new model file."""
-    from chessgru.model.network import ModelConfig
-    from chessgru.training.config import FINE_TUNE_DEFAULTS, TrainConfig
-    from chessgru.training.fit import fit
+    """Fit the library's people onto ``start`` (None = the shipped base model); a new file.
+
+    ``on_step(done, total)`` is called after each person.
+    """
+    from chessgru.training.personal_fit import fit_people
+    from chessgru.training.personal_report import headline
 
     start_path = Path(start) if start else base_model_path()
     if start_path is None:
@@ -136,42 +144,26 @@ def learn(
     out = models_dir() / time.strftime("family-%Y%m%d-%H%M%S.chessgru")
     with Library(library_path) as library, tempfile.TemporaryDirectory() as tmp:
         pgn, people = export_for_training(library, Path(tmp))
-        config = TrainConfig(
-            **FINE_TUNE_DEFAULTS,
-            players=tuple(people),
-            from_model=str(start_path),
-            max_steps=max_steps,
+        result = fit_people(
+            [pgn],
+            start_path,
+            out,
+            players=people,
             threads=threads,
-            log_every=1,
+            show_progress=False,
+            on_person=on_step,
         )
-        fit([pgn], config, ModelConfig(), out, log_file=_StepLog(on_step), show_progress=False)
         scores = score_people(library, people, start_path, out)
     _prune(keep=[out, start_path])
-    return Learned(out, scores)
-
-
-class _StepLog:
-    """A log "file" that turns the trainer's "step n/t" lines into progress calls."""
-
-    def __init__(self, on_step: Callable[[int, int], None] | None) -> None:
-        self.on_step = on_step
-
-    def write(self, text: str) -> int:
-        found = _STEP.search(text)
-        if found and self.on_step is not None:
-            self.on_step(int(found.group(1)), int(found.group(2)))
-        return len(text)
-
-    def flush(self) -> None:
-        pass
+    highlights = [line for r in result.reports if (line := headline(r))]
+    return Learned(out, scores, highlights, result.lines())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """One learning in this process, reported as JSON lines on stdout (for the GUI)."""
     parser = argparse.ArgumentParser(prog="python -m chessgru.library.learn")
     parser.add_argument("--library", help="library file (default: in $CHESSGRU_DATA)")
-    parser.add_argument("--start", help="model to fine-tune (default: the shipped base)")
-    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--start", help="model to start from (default: the shipped base)")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
 
@@ -182,7 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         learned = learn(
             args.library,
             args.start,
-            max_steps=args.max_steps,
             threads=args.threads,
             on_step=lambda n, t: emit(step=n, total=t),
         )
@@ -192,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     emit(
         model=str(learned.model),
         scores=[asdict(s) for s in learned.scores],
+        report=learned.report,
         message=learned.message(),
     )
     return 0
