@@ -56,7 +56,11 @@ def test_learn_writes_a_new_model_and_scores_each_person(data: Path) -> None:
     assert learned.report[0].startswith("Dad: 6 games")
     assert any(line.startswith("Kid: 6 games") for line in learned.report)
     assert learned.report[-1].startswith("network: ")
-    assert set(load_bundle(learned.model).personal["people"]) == {"Dad", "Kid"}
+    people = load_bundle(learned.model).personal["people"]
+    assert set(people) == {"Dad", "Kid"}
+    # Scored on the games the fit held back, not on games the prior has counted.
+    assert dad.moves == people["Dad"]["fit"]["val_moves"]
+    assert dad.after == people["Dad"]["fit"]["after"]["top1"]
 
 
 def test_the_learning_process_reports_json_lines(data: Path, capsys) -> None:

@@ -6,8 +6,9 @@ names them) and handed to the personal fit of ``chessgru train`` (its default,
 checked on their own newest games, the network untouched, in seconds, so it can run
 after every game. The new model goes to a new file in the data folder's ``models/``, so
 the model it started from stays where it was and one click goes back to it. Each person
-is scored on their newest games before and after, top-1 over their own moves, and the
-fit's report says in chess terms what changed ("Dad as White: e4 47% -> 79%").
+is scored on their newest games (held back from the fit) before and after, top-1 over
+their own moves, and the fit's report says in chess terms what changed ("Dad as White: e4
+47% -> 79%").
 
 ``python -m chessgru.library.learn`` runs one learning in its own process (the GUI's
 worker) and reports on stdout as JSON lines: ``{"step": n, "total": t}`` after each
@@ -26,21 +27,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import chess
-
 from chessgru.errors import UserError
 from chessgru.library.export import write_pgn
-from chessgru.library.records import GameRecord
 from chessgru.library.store import Library
 from chessgru.paths import base_model_path, data_dir
 
-SCORED_GAMES = 10  # each person's newest games in the before/after message
 KEEP_MODELS = 3  # learned models kept in models/ (the current one, the one before, one more)
 
 
 @dataclass(frozen=True)
 class PersonScore:
-    """Top-1 of one person's own moves in their newest games, before and after learning."""
+    """Top-1 of one person's own moves in their newest games, held back from the fit,
+    before (the starting model) and after (the fitted one)."""
 
     name: str
     moves: int
@@ -48,7 +46,7 @@ class PersonScore:
     after: float
 
     def line(self) -> str:
-        return f"{self.name}: top-1 {self.before:.0%} -> {self.after:.0%} on their last games"
+        return f"{self.name}: top-1 {self.before:.0%} -> {self.after:.0%} on their newest games"
 
 
 @dataclass(frozen=True)
@@ -83,37 +81,14 @@ def export_for_training(library: Library, folder: Path) -> tuple[Path, list[str]
     return path, people
 
 
-def _own_moves_top1(predictor, games: Sequence[GameRecord], name: str) -> tuple[int, int]:
-    """(top-1 hits, moves) of ``name``'s own moves in ``games`` under ``predictor``."""
-    row = predictor.find_player(name) or 0
-    hits = total = 0
-    for game in games:
-        moves = [chess.Move.from_uci(u) for u in game.moves]
-        white = row if game.white_name == name else 0
-        black = row if game.black_name == name else 0
-        for ply, top in enumerate(predictor.predict_game(moves, white, black, k=1)):
-            if ply >= len(moves) or (ply % 2 == 0) != (game.white_name == name):
-                continue
-            total += 1
-            hits += bool(top) and top[0][0] == moves[ply]
-    return hits, total
-
-
-def score_people(
-    library: Library, people: Sequence[str], before: str | Path | None, after: str | Path
-) -> list[PersonScore]:
-    """Each person's top-1 on their newest games under the ``before`` and ``after`` models."""
-    from chessgru.predict import Predictor
-
-    old, new = Predictor.load(before), Predictor.load(after)
-    scores = []
-    for name in people:
-        games = library.games(person=name, with_moves_only=True)[:SCORED_GAMES]
-        hits_before, moves = _own_moves_top1(old, games, name)
-        hits_after, _ = _own_moves_top1(new, games, name)
-        if moves:
-            scores.append(PersonScore(name, moves, hits_before / moves, hits_after / moves))
-    return scores
+def held_back_scores(reports: Sequence[dict]) -> list[PersonScore]:
+    """Each person's top-1 on the newest games their fit held back (games it did not learn
+    from: scoring the games a prior has counted would show its memory, up to 100%)."""
+    return [
+        PersonScore(fit["name"], fit["val_moves"], fit["before"]["top1"], fit["after"]["top1"])
+        for fit in (r["fit"] for r in reports)
+        if fit["val_moves"]
+    ]
 
 
 def _prune(keep: Sequence[Path]) -> None:
@@ -153,10 +128,9 @@ def learn(
             show_progress=False,
             on_person=on_step,
         )
-        scores = score_people(library, people, start_path, out)
     _prune(keep=[out, start_path])
     highlights = [line for r in result.reports if (line := headline(r))]
-    return Learned(out, scores, highlights, result.lines())
+    return Learned(out, held_back_scores(result.reports), highlights, result.lines())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
