@@ -121,7 +121,6 @@ def test_import_browse_learn_and_go_back(qtbot, app: BoardApp, tmp_path: Path) -
     assert browser.count.text() == "0 games"
 
     before = app.predictions.model.path
-    family.learner.max_steps = 2
     assert family.learn()
     qtbot.waitUntil(lambda: family.bar.isVisible(), timeout=5000)
     app.window.choose_player(chess.WHITE, "Dad")  # the board works on while it learns

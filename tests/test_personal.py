@@ -17,7 +17,7 @@ from chessgru.model.bundle import load_bundle, player_entry, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.model.prior import PersonalPrior, blend, position_keys
 from chessgru.predict import Predictor
-from chessgru.training import personal
+from chessgru.training import personal, personal_fit
 
 CONFIG = ModelConfig(n_players=2, hidden=16, layers=1, embed=8, board_dim=16, player_dim=4)
 E4 = chess.Move.from_uci("e2e4")
@@ -120,13 +120,14 @@ def test_fit_falls_back_when_the_habit_does_not_hold(tmp_path: Path) -> None:
     assert torch.equal(model.player_emb.weight[row], model.player_emb.weight[0])
 
 
+@pytest.mark.parametrize("tune", [[], ["--tune", "personal"]], ids=["default", "personal"])
 def test_train_personal_shows_the_habit_and_stores_the_report(
-    model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], tune: list[str]
 ) -> None:
     pgn = write_family(tmp_path / "family.pgn")
     out = tmp_path / "family.chessgru"
     args = ["train", str(pgn), "--out", str(out), "--from", str(model_path)]
-    assert cli.main([*args, "--tune", "personal", "--min-games", "5"]) == 0
+    assert cli.main([*args, *tune, "--min-games", "5"]) == 0
     printed = capsys.readouterr().out
     assert "Dad as White: e4" in printed and "(played 15 of 15)" in printed
     assert "Kid as Black against 1.e4: c5" in printed
@@ -139,3 +140,41 @@ def test_train_personal_shows_the_habit_and_stores_the_report(
     predictor.set_player(chess.WHITE, "Dad")
     assert predictor.probabilities()[E4] == pytest.approx(dad["after"], abs=1e-6)
     assert bundle.player_names[:2] == ["population", "Tal"]  # known rows keep their place
+
+
+def test_a_training_option_asks_for_the_gradient_fine_tune(
+    model_path: Path, tmp_path: Path
+) -> None:
+    """--epochs (or --lr, --max-steps, ...) without --tune trains the network, as before."""
+    pgn = write_family(tmp_path / "family.pgn")
+    out = tmp_path / "tuned.chessgru"
+    args = ["train", str(pgn), "--out", str(out), "--from", str(model_path), "--threads", "1"]
+    assert cli.main([*args, "--epochs", "1", "--min-games", "5"]) == 0
+    bundle = load_bundle(out)
+    assert bundle.train_config["tune"] == "all" and "people" not in bundle.personal
+    base = load_bundle(model_path).state_dict["gru.weight_hh_l0"]
+    assert not torch.equal(bundle.state_dict["gru.weight_hh_l0"], base)
+
+
+def _fits(*figures: tuple[str, int, float, float]) -> personal_fit._Fitted:
+    """A network's fits: (name, held-back moves, top-1, log-loss) per person."""
+    fits = []
+    for name, moves, top1, nll in figures:
+        fit = personal.PersonFit(name, 10, 100, "prior", 1.0, val_games=2, val_moves=moves)
+        fit.before, fit.after = {"top1": 0.3, "nll": 3.0}, {"top1": top1, "nll": nll}
+        fits.append(fit)
+    return personal_fit._Fitted(ChessGRU(CONFIG), [], PersonalPrior(), fits, [])
+
+
+def test_the_fine_tuned_network_is_kept_only_when_no_person_is_predicted_worse() -> None:
+    start = _fits(("Dad", 50, 0.40, 2.0), ("Kid", 50, 0.30, 2.5))
+    better = _fits(("Dad", 50, 0.45, 1.9), ("Kid", 50, 0.32, 2.4))
+    chosen, note = personal_fit._choose(start, better)
+    assert chosen is better and note["kept"] and "35.0% -> 38.5%" in note["note"]
+    assert better.fits[0].before == start.fits[0].before  # "before": the starting model
+    kid_worse = _fits(("Dad", 50, 0.50, 1.8), ("Kid", 50, 0.32, 2.6))
+    chosen, note = personal_fit._choose(start, kid_worse)
+    assert chosen is start and not note["kept"] and "predicts Kid worse" in note["note"]
+    fewer_hits = _fits(("Dad", 50, 0.36, 1.9), ("Kid", 50, 0.30, 2.4))
+    chosen, note = personal_fit._choose(start, fewer_hits)
+    assert chosen is start and "held-back top-1 35.0% -> 33.0%" in note["note"]

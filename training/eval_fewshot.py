@@ -13,6 +13,13 @@ plies >= 10):
   blended with their move-frequency prior; ``embedding+prior``: both (strengths chosen on
   their held-back games inside the N);
 * ``fit``: what the personal fit chose after validating (falls back to the population);
+* ``ft-players+prior`` / ``ft-all+prior`` (``--finetune players all``): the gradient
+  fine-tune of ``chessgru train --tune players|all`` on the N games (3 epochs), then the
+  personal fit on that network starting from the person's fine-tuned row; scored with the
+  fine-tuned row alone (``ft-players``, ``ft-all``) and with the validated fit;
+* ``default``: what ``chessgru train`` does by default (``fit_people_corpus``): the whole
+  fine-tune with the person's newest fifth held back, the personal fit on it and on the
+  starting network, the fine-tuned network kept only when the held-back games say so;
 * ``own row``: for masters the base model already knows, the row it trained for them on
   their oldest 80% (a reference: a person with thousands of games in the full training).
 
@@ -22,8 +29,9 @@ Test games are a fixed-seed sample (``--test-games``) to keep a player to a few 
 Also records the habits (most frequent first move as White, replies to 1.e4 and 1.d4 as
 Black in the test games: predicted probability vs actual share) and the fit's seconds.
 
-    nice -n 10 python training/eval_fewshot.py --model assets/base.chessgru \\
-        --out fewshot.json --markdown fewshot.md
+    OMP_NUM_THREADS=1 nice -n 19 python training/eval_fewshot.py --model assets/base.chessgru \\
+        --players online/cmrade_lichess.pgn online/falc0nfeast_chesscom.pgn --ns 10 30 100 all \\
+        --test-games 30 --steps 0 --threads 1 --finetune players all --default --out fewshot.json
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -41,9 +51,14 @@ from chessgru.evaluation.baselines import MoveCounts, OpeningTree, position_keys
 from chessgru.games.corpus import load_corpus
 from chessgru.games.split import protocol_split
 from chessgru.model.bundle import build_model, load_bundle
+from chessgru.model.network import ModelConfig
 from chessgru.model.prior import PersonalPrior
 from chessgru.training import personal
+from chessgru.training.config import FINE_TUNE_DEFAULTS, PLAYERS_ONLY_LR, TrainConfig
+from chessgru.training.fit import fit_corpus
+from chessgru.training.personal_fit import fit_people_corpus
 from chessgru.training.personal_report import habits, next_move, usual_cond
+from chessgru.training.runtime import resolve_runtime
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "pgn"
 PLAYERS = (
@@ -96,8 +111,76 @@ def _habits(model, row, prior, test: personal.PersonGames, cond) -> list[dict]:
     ]
 
 
+def finetuned(model_path: Path, corpus, name: str, indices, tune: str, threads: int):
+    """``chessgru train --tune tune`` on the games ``indices``: (model, person's row, cpu s)."""
+    cpu = time.process_time()
+    lr = PLAYERS_ONLY_LR if tune == "players" else FINE_TUNE_DEFAULTS["lr"]
+    config = TrainConfig(
+        **{**FINE_TUNE_DEFAULTS, "lr": lr},
+        players=(name,),
+        from_model=str(model_path),
+        tune=tune,
+        threads=threads,
+        precision="fp32",
+        device="cpu",
+    )
+    rt = resolve_runtime("cpu", "fp32", threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ft.chessgru"
+        sub = corpus.subset(indices)
+        fit_corpus(sub, config, ModelConfig(), out, rt=rt, log=lambda _: None, show_progress=False)
+        bundle = load_bundle(out)
+    names = bundle.player_names
+    return (
+        build_model(bundle),
+        names.index(name) if name in names else 0,
+        (time.process_time() - cpu),
+    )
+
+
+def _finetune_arms(model_path, corpus, name, idx, fit_games, test_g, scored, tunes, threads):
+    """Top-1 of each gradient fine-tune alone and followed by the validated personal fit."""
+    out = {}
+    for tune in tunes:
+        model, row, cpu = finetuned(model_path, corpus, name, idx, tune, threads)
+        alone = personal.legal_probs(model, test_g, scored, row)
+        prior = PersonalPrior()
+        fit = personal.fit_person(model, row, name, fit_games, prior, start_row=row, steps=0)
+        out[f"ft-{tune}"] = _top1(alone, scored)
+        out[f"ft-{tune}+prior"] = _top1(alone, scored, prior, row, prior.strength.get(row))
+        out[f"ft-{tune} cpu"] = cpu + fit.cpu_seconds
+    return out
+
+
+def default_arm(model_path: Path, corpus, name: str, indices, test_g, scored, threads) -> dict:
+    """Top-1 of the default ``chessgru train`` fit on the games ``indices``, and its CPU s."""
+    cpu = time.process_time()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "default.chessgru"
+        result = fit_people_corpus(
+            corpus.subset(indices), model_path, out, players=[name], threads=threads
+        )
+        bundle = load_bundle(out)
+    row = bundle.player_names.index(name)
+    probs = personal.legal_probs(build_model(bundle), test_g, scored, row)
+    return {
+        "default": _top1(probs, scored, bundle.prior, row, bundle.prior.strength.get(row)),
+        "default kept network": bool(result.network.get("kept")),
+        "default cpu": time.process_time() - cpu,
+    }
+
+
 def evaluate_player(
-    bundle, path: Path, population: MoveCounts, ns, test_games: int, steps: int
+    bundle,
+    path: Path,
+    population: MoveCounts,
+    ns,
+    test_games: int,
+    steps: int,
+    model_path: Path | None = None,
+    tunes=(),
+    threads: int = 1,
+    default: bool = False,
 ) -> dict:
     corpus = load_corpus([path], progress=False)
     name = Counter(n for g in corpus.games for n in (g.white, g.black)).most_common(1)[0][0]
@@ -151,12 +234,20 @@ def evaluate_player(
             "cpu_seconds": fit.cpu_seconds,
             "habits": _habits(model, row, prior, test_g, cond),
         }
+        entry.update(
+            _finetune_arms(
+                model_path, corpus, name, train[:k], fit_games, test_g, scored, tunes, threads
+            )
+        )
+        if default:
+            entry.update(default_arm(model_path, corpus, name, train[:k], test_g, scored, threads))
         result["by_n"][n] = entry
         print(
             f"  {name} N={k}: "
             + ", ".join(
-                f"{m} {entry[m][0]:.3f}"
-                for m in ("tree", "embedding", "prior", "embedding+prior", "fit")
+                f"{m} {entry[m][0]:.3f}/{entry[m][1]:.3f}"
+                for m in entry
+                if isinstance(entry[m], tuple)
             )
             + f" (population {result['population'][0]:.3f}; {fit.choice}, {fit.seconds:.1f}s,"
             f" cpu {fit.cpu_seconds:.1f}s)",
@@ -171,11 +262,15 @@ def population_counts(path: Path) -> MoveCounts:
     return MoveCounts.build(position_keys(corpus.positions), corpus.tokens)
 
 
-def markdown(results: list[dict]) -> str:
+def markdown(results: list[dict], tunes=(), default: bool = False) -> str:
     """The README table: top-1 all plies / plies >= 10 per player and N."""
     methods = ("tree", "embedding", "prior", "embedding+prior", "fit")
+    methods += tuple(f"ft-{t}{suffix}" for t in tunes for suffix in ("", "+prior"))
+    methods += ("default",) if default else ()
     head = "| player | N | population | " + " | ".join(methods) + " | chosen | fit s (cpu) |"
-    lines = [head, "|" + " --- |" * (len(methods) + 5)]
+    extra = [f"ft-{t} cpu" for t in tunes] + (["default cpu"] if default else [])
+    head += "".join(f" {x} s |" for x in extra)
+    lines = [head, "|" + " --- |" * (len(methods) + 5 + len(extra))]
     for r in results:
         pop = r["population"]
         for e in r["by_n"].values():
@@ -184,6 +279,7 @@ def markdown(results: list[dict]) -> str:
                 f"| {r['player']} | {e['games']} | {pop[0]:.1%} / {pop[1]:.1%} | "
                 + " | ".join(cells)
                 + f" | {e['choice']} | {e['seconds']:.0f} ({e['cpu_seconds']:.0f}) |"
+                + "".join(f" {e[x]:.0f} |" for x in extra)
             )
         if "own_row" in r:
             own = r["own_row"]
@@ -214,6 +310,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-games", type=int, default=40, help="test games sampled per player")
     parser.add_argument("--steps", type=int, default=12, help="embedding steps of the fit")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--finetune",
+        nargs="*",
+        default=[],
+        choices=("players", "all", "head"),
+        help="also score these gradient fine-tunes (then the personal fit on top)",
+    )
+    parser.add_argument(
+        "--default", action="store_true", help="also score the default `chessgru train` fit"
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     parser.add_argument("--markdown", type=Path, default=None, help="write the tables")
     args = parser.parse_args(argv)
@@ -225,12 +331,21 @@ def main(argv: list[str] | None = None) -> int:
     for player in args.players:
         results.append(
             evaluate_player(
-                bundle, args.shared / player, population, args.ns, args.test_games, args.steps
+                bundle,
+                args.shared / player,
+                population,
+                args.ns,
+                args.test_games,
+                args.steps,
+                args.model,
+                args.finetune,
+                args.threads,
+                args.default,
             )
         )
         if args.out:
             args.out.write_text(json.dumps(results, indent=1))
-    table = markdown(results)
+    table = markdown(results, args.finetune, args.default)
     if args.markdown:
         args.markdown.write_text(table)
     print(table)

@@ -119,10 +119,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tune",
         choices=("auto", "all", "head", "players", "personal"),
         default="auto",
-        help="when fine-tuning: adapt every weight (all), all but the board-reading tower "
-        "(head: about 3x faster), only the player embeddings (players: default lr 0.02), or "
-        "personal: seconds per person, their move-frequency prior checked on their newest "
-        "games; default auto = head for a model with a tower, else all",
+        help="when fine-tuning: auto (default): the network fine-tuned (as all, or head for "
+        "a model with a tower) with each person's newest fifth held back, then each person's "
+        "move-frequency prior, the network kept only when their held-back games say it helps; "
+        "personal: the prior alone (seconds, the network untouched); all, head (all but the "
+        "board-reading tower), players (only the embeddings, default lr 0.02): the network "
+        "only. With auto, an option of the training group (--epochs, --lr, --max-steps, ...) "
+        "asks for the network only (head or all)",
     )
     net = parser.add_argument_group("network (with --from-scratch)")
     net.add_argument("--hidden", type=int, help="GRU width (default 384)")
@@ -309,11 +312,38 @@ def configs(args: argparse.Namespace) -> tuple[TrainConfig, ModelConfig]:
     return config, model_config
 
 
+# Options only a gradient fine-tune reads: given with --tune auto, they ask for one.
+_GRADIENT_ONLY = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "max_steps",
+    "val_fraction",
+    "holdout",
+    "holdout_players",
+    "holdout_from",
+    "population_from",
+    "checkpoint_every",
+    "checkpoint_dir",
+    "val_every",
+    "resume",
+)
+
+
+def wants_personal(args: argparse.Namespace) -> bool:
+    """Whether a fine-tune ends with the personal fit: ``--tune personal``, or ``auto`` (the
+    default, chosen on the few-shot curves of training/README.md) unless an option that
+    only the network's training reads was given."""
+    if args.tune == "auto":
+        return not any(getattr(args, option) for option in _GRADIENT_ONLY)
+    return args.tune == "personal"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `chessgru train`."""
     from chessgru.training.fit import default_checkpoint, fit
 
-    if args.tune == "personal":
+    if wants_personal(args):
         _check(args)
         start = start_model(args)
         if start is not None:
@@ -362,20 +392,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_personal(args: argparse.Namespace, start: Path) -> int:
-    """``--tune personal``: the fast personal fit of every chosen player; prints the report."""
+    """The personal fit of every chosen player (after a fine-tune of the network with
+    ``--tune auto``, alone with ``--tune personal``); prints the report."""
     from chessgru.training.personal_fit import fit_people
 
-    result = fit_people(
-        args.pgn,
-        start,
-        args.out,
-        players=args.players,
-        min_games=args.min_games or 10,
-        aliases=aliases(args),
-        merge_names=not args.no_merge,
-        threads=args.threads,
-        seed=args.seed or 0,
-    )
+    with contextlib.ExitStack() as stack:
+        paths, players = list(args.pgn), list(args.players)
+        if args.library is not None:
+            library_pgn, people = _library_games(args.library or None, stack)
+            paths.append(library_pgn)
+            players = players or people
+        result = fit_people(
+            paths,
+            start,
+            args.out,
+            players=players,
+            min_games=args.min_games or 10,
+            aliases=aliases(args),
+            merge_names=not args.no_merge,
+            threads=args.threads,
+            seed=args.seed or 0,
+            network="auto" if args.tune == "auto" else None,
+        )
     print("\n".join(result.lines()))
     print(f"model written to {result.out}")
     return 0

@@ -1,8 +1,9 @@
-""" "Learn from our games": fine-tune the model on the library in a separate process.
+""" "Learn from our games": fit each person of the library onto the model, in a separate process.
 
-The learning runs as ``python -m chessgru.library.learn`` in a QProcess, so the board
-keeps its event loop and its worker keeps predicting with the current model. The process
-reports JSON lines (progress, then the new model and each person's before/after), and
+The learning (the personal fit, seconds per person: ``chessgru.library.learn``) runs as
+``python -m chessgru.library.learn`` in a QProcess, so the board keeps its event loop and
+its worker keeps predicting with the current model. The process reports JSON lines
+(progress per person, then the new model and each person's before/after), and
 the board switches to the new model only when it is written; the model it replaced is
 remembered, and one click goes back to it.
 """
@@ -20,7 +21,7 @@ from PySide6.QtCore import QObject, QProcess, Signal
 class Learner(QObject):
     """Starts one learning at a time and reports its progress and its outcome."""
 
-    progress = Signal(int, int)  # step, total
+    progress = Signal(int, int)  # people done, people
     learned = Signal(str, str)  # new model path, message for people
     failed = Signal(str)  # one sentence
     running_changed = Signal(bool)
@@ -28,7 +29,6 @@ class Learner(QObject):
     def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library_path = library_path
-        self.max_steps: int | None = None  # tests keep learning tiny
         self.process: QProcess | None = None
         self._buffer = b""
         self._outcome: dict | None = None
@@ -42,8 +42,6 @@ class Learner(QObject):
         args = ["-m", "chessgru.library.learn", "--library", str(self.library_path)]
         if start:
             args += ["--start", start]
-        if self.max_steps is not None:
-            args += ["--max-steps", str(self.max_steps)]
         # Leave a core to the board and its predictions.
         args += ["--threads", str(max(1, (os.cpu_count() or 2) - 1))]
         return args

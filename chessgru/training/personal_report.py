@@ -105,7 +105,12 @@ def _line(prefix: Sequence[chess.Move]) -> str:
 
 
 def _characteristic(
-    model: ChessGRU, row: int, prior: PersonalPrior, games: PersonGames, cond: tuple[int, int]
+    model: ChessGRU,
+    row: int,
+    prior: PersonalPrior,
+    games: PersonGames,
+    cond: tuple[int, int],
+    population: ChessGRU,
 ) -> list[dict[str, Any]]:
     """Up to three early positions they reached 3+ times where the fit raised their choice most."""
     seen: dict[int, tuple[list[chess.Move], Counter[str]]] = {}
@@ -130,7 +135,7 @@ def _characteristic(
     for prefix, counts in frequent[:20]:
         uci, played = counts.most_common(1)[0]
         move = chess.Move.from_uci(uci)
-        before = next_move(model, 0, PersonalPrior(), prefix, *cond).get(move, 0.0)
+        before = next_move(population, 0, PersonalPrior(), prefix, *cond).get(move, 0.0)
         after = next_move(model, row, prior, prefix, *cond).get(move, 0.0)
         board = chess.Board()
         for mv in prefix:
@@ -150,10 +155,20 @@ def _characteristic(
 
 
 def person_report(
-    model: ChessGRU, row: int, prior: PersonalPrior, fit: PersonFit, games: PersonGames
+    model: ChessGRU,
+    row: int,
+    prior: PersonalPrior,
+    fit: PersonFit,
+    games: PersonGames,
+    population: ChessGRU | None = None,
 ) -> dict[str, Any]:
-    """The report of one fitted person: openings, characteristic choices, validation."""
+    """The report of one fitted person: openings, characteristic choices, validation.
+
+    The "before" figures are ``population``'s row 0 (default ``model``'s): the starting
+    network when the fit also fine-tuned it.
+    """
     cond = usual_cond(games)
+    population = population or model
     openings = []
     for who, prefix, move, played, reached in habits(games):
         board = chess.Board()
@@ -163,7 +178,7 @@ def person_report(
             {
                 "as": who,
                 "move": board.san(move),
-                "before": next_move(model, 0, PersonalPrior(), prefix, *cond).get(move, 0.0),
+                "before": next_move(population, 0, PersonalPrior(), prefix, *cond).get(move, 0.0),
                 "after": next_move(model, row, prior, prefix, *cond).get(move, 0.0),
                 "played": played,
                 "of": reached,
@@ -172,8 +187,22 @@ def person_report(
     return {
         "fit": fit.to_dict(),
         "openings": openings,
-        "characteristic": _characteristic(model, row, prior, games, cond),
+        "characteristic": _characteristic(model, row, prior, games, cond, population),
     }
+
+
+def headline(report: dict[str, Any]) -> str | None:
+    """One person's most telling line: the opening habit the fit raised most, or why it
+    fell back (None when it kept the population and there is nothing to say)."""
+    fit = report["fit"]
+    raised = [o for o in report["openings"] if o["after"] > o["before"]]
+    if not raised:
+        return f"{fit['name']}: {fit['note']}" if fit["note"] else None
+    o = max(raised, key=lambda o: o["after"] - o["before"])
+    return (
+        f"{fit['name']} as {o['as']}: {o['move']} {o['before']:.0%} -> {o['after']:.0%} "
+        f"(played {o['played']} of {o['of']})"
+    )
 
 
 def report_lines(report: dict[str, Any]) -> list[str]:
