@@ -10,14 +10,16 @@ run to minutes: ``--games`` test games per player (the player's own side is rank
   and for 5 and 10 games of the same person pooled (scores added). Baseline: each person's
   opening tree (their move frequencies in the base model's training games, smoothed with
   everyone's), ranking by the same summed log-probabilities. A model with personal priors
-  (training/base_priors.py) is ranked twice: with them, as `chessgru who` ranks it
-  ("prior"), and without ("model": the shared-state shortlist, first network only).
+  (training/base_priors.py) is ranked as `chessgru who` ranks it ("prior"), by the fast
+  scores alone ("fast": the population's forward and each person's counts, no rescoring),
+  and without the priors ("model": the shared-state shortlist, first network only).
 * lines: how often the actual next 2, 4 and 6 plies are one of the 5 lines of a search of
   that depth, for the model (the game's two players) and for the opening tree's most
   frequent continuations (each side's own tree where it played the position, else
   everyone's; a line ends where the tree does).
 
-    python training/eval_who.py [--games 10] [--positions 20] [--seed 0] [--json who.json]
+    python training/eval_who.py [--model M] [--games 10] [--positions 20] [--seed 0]
+        [--methods prior,fast,model] [--json who.json]
 """
 
 from __future__ import annotations
