@@ -92,3 +92,24 @@ def test_text_helpers() -> None:
     assert "chessgru who" in who_text("too slow", "")
     text = who_text({chess.WHITE: [("Tal, Mihail", 0.41)], chess.BLACK: []}, "")
     assert text == "<b>White plays like:</b> Tal 41%<br><b>Black</b> has not moved yet."
+
+
+def test_the_move_list_keeps_its_rows_beside_the_analysis(qtbot, app: BoardApp) -> None:
+    from chessgru.gui.side_column import MOVE_ROWS
+
+    window = app.window
+    window.resize(1180, 690)
+    opening = "e4 e5 Nf3 Nc6 Bb5 a6 Ba4 Nf6 O-O Be7 Re1 b5 Bb3 d6 c3 O-O h3 Nb8"
+    for san in opening.split(" "):
+        window.play(app.game.board.parse_san(san))
+    QApplication.processEvents()
+    moves, column = window.moves, window.side_column
+    assert moves.viewport().height() >= MOVE_ROWS * moves.verticalHeader().defaultSectionSize()
+    assert not window.pred_list.visibleRegion().isEmpty()  # the predictions stay on top
+    column.upper.ensureWidgetVisible(window.analysis.who)  # the rest scrolls into view
+    QApplication.processEvents()
+    assert not window.analysis.who.visibleRegion().isEmpty()
+    column.moveSplitter(column.height() - 60, 1)  # dragged: the move list gives way
+    window.resize(1180, 700)
+    QApplication.processEvents()
+    assert column.sizes()[1] < MOVE_ROWS * moves.verticalHeader().defaultSectionSize()

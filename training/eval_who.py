@@ -9,13 +9,17 @@ run to minutes: ``--games`` test games per player (the player's own side is rank
   plies and the whole game, exactly as ``chessgru who`` ranks (shortlist + exact rescoring),
   and for 5 and 10 games of the same person pooled (scores added). Baseline: each person's
   opening tree (their move frequencies in the base model's training games, smoothed with
-  everyone's), ranking by the same summed log-probabilities.
+  everyone's), ranking by the same summed log-probabilities. A model with personal priors
+  (training/base_priors.py) is ranked as `chessgru who` ranks it ("prior"), by the fast
+  scores alone ("fast": the population's forward and each person's counts, no rescoring),
+  and without the priors ("model": the shared-state shortlist, first network only).
 * lines: how often the actual next 2, 4 and 6 plies are one of the 5 lines of a search of
   that depth, for the model (the game's two players) and for the opening tree's most
   frequent continuations (each side's own tree where it played the position, else
   everyone's; a line ends where the tree does).
 
-    python training/eval_who.py [--games 10] [--positions 20] [--seed 0] [--json who.json]
+    python training/eval_who.py [--model M] [--games 10] [--positions 20] [--seed 0]
+        [--methods prior,fast,model] [--json who.json]
 """
 
 from __future__ import annotations
@@ -35,7 +39,14 @@ from opening_trees import Trees
 
 from chessgru.analysis.game import PreparedGame, prepare_game
 from chessgru.analysis.lines import beam_lines
-from chessgru.analysis.who import SHORTLIST, exact_scores, shared_state_scores
+from chessgru.analysis.prior_scores import PriorIndex, side_inputs
+from chessgru.analysis.who import (
+    SHORTLIST,
+    exact_scores,
+    has_shared_state,
+    shared_state_scores,
+    shift,
+)
 from chessgru.evaluation.baselines import position_keys
 from chessgru.games.corpus import Corpus, load_corpus
 from chessgru.games.split import game_key, matching_games, protocol_split
@@ -63,18 +74,26 @@ def game_moves(corpus: Corpus, i: int) -> list[chess.Move]:
 
 
 class SideScores:
-    """One test game side: the model's scores as `who` computes them, and the tree's."""
+    """One test game side: the model's scores as `who` computes them (with and without the
+    personal priors), and the tree's."""
 
-    def __init__(self, model, game: PreparedGame, side: chess.Color, trees: Trees) -> None:
-        self.model, self.game, self.side = model, game, side
+    def __init__(
+        self, model, game: PreparedGame, side: chess.Color, trees: Trees, prior: PriorIndex
+    ) -> None:
+        self.model, self.game, self.side, self.prior = model, game, side, prior
         plies = game.sides[side].plies.tolist()
         self.counts = {c: sum(1 for p in plies if c is None or p < c) for c in CUTOFFS}
-        self.approx = shared_state_scores(model, game, side)  # [P, S]
+        self.approx = shared_state_scores(model, game, side)  # [P, S] or None (a tower)
+        self.inputs = side_inputs(game, side)
+        n_rows = len(model.player_emb.weight)
+        if len(prior):
+            population = exact_scores(model, game, side, [0]).expand(n_rows, -1)
+            self.fast_prior = prior.blend(*self.inputs, population, range(n_rows))
         self.exact: dict[int, torch.Tensor] = {}  # row -> per-ply exact log-probs
-        self.tree = self._tree(trees, plies)  # [S, P]
+        self.exact_prior: dict[int, torch.Tensor] = {}  # the same, blended with the prior
+        self.tree = self._tree(trees, plies, n_rows)  # [S, P]
 
-    def _tree(self, trees: Trees, plies: list[int]) -> np.ndarray:
-        n_rows = self.approx.shape[0]
+    def _tree(self, trees: Trees, plies: list[int], n_rows: int) -> np.ndarray:
         board, out, at = chess.Board(), [], set(plies)
         for ply, move in enumerate(self.game.moves):
             if ply in at:
@@ -90,26 +109,35 @@ class SideScores:
         if missing:
             found = exact_scores(self.model, self.game, self.side, missing)
             self.exact.update(zip(missing, found, strict=True))
+            blended = self.prior.blend(*self.inputs, found, missing)
+            self.exact_prior.update(zip(missing, blended, strict=True))
 
-    def approx_total(self, cutoff: int | None) -> torch.Tensor:
-        return self.approx[:, : self.counts[cutoff]].sum(1)
+    def fast_total(self, cutoff: int | None, prior: bool) -> torch.Tensor:
+        fast = self.fast_prior if prior else self.approx
+        return fast[:, : self.counts[cutoff]].sum(1)
 
-    def exact_total(self, row: int, cutoff: int | None) -> float:
-        return float(self.exact[row][: self.counts[cutoff]].sum())
+    def exact_total(self, row: int, cutoff: int | None, prior: bool) -> float:
+        exact = self.exact_prior if prior else self.exact
+        return float(exact[row][: self.counts[cutoff]].sum())
 
     def tree_total(self, cutoff: int | None) -> np.ndarray:
         return self.tree[: self.counts[cutoff]].sum(0)
 
 
-def model_rank(sides: list[SideScores], true_row: int, cutoff: int | None, shortlist: int) -> int:
-    """Rank (1 = first) of ``true_row`` among rows 1.. with `who`'s shortlist rescoring."""
-    scores = sum(s.approx_total(cutoff) for s in sides)
+def model_rank(
+    sides: list[SideScores], true_row: int, cutoff: int | None, shortlist: int, prior: bool
+) -> int:
+    """Rank (1 = first) of ``true_row`` among rows 1.. as `who` ranks: the shortlist
+    rescored exactly, the rest moved by the median difference (``shortlist=0``: fast only)."""
+    scores = sum(s.fast_total(cutoff, prior) for s in sides)
     scores[0] = -math.inf  # the population is not a candidate
-    short = torch.topk(scores, shortlist).indices.tolist()
-    for s in sides:
-        s.need(short)
-    for row in short:
-        scores[row] = sum(s.exact_total(row, cutoff) for s in sides)
+    if shortlist:
+        short = torch.topk(scores, shortlist).indices.tolist()
+        for s in sides:
+            s.need(short)
+        exact = torch.tensor([sum(s.exact_total(r, cutoff, prior) for s in sides) for r in short])
+        scores = scores + shift(scores[short], exact)
+        scores[short] = exact
     return int((scores[1:] > scores[true_row]).sum()) + 1
 
 
@@ -157,12 +185,21 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shortlist", type=int, default=SHORTLIST)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--methods",
+        default="prior,fast,model",
+        help="prior: as `who` ranks with the priors; fast: their fast scores alone (no "
+        "rescoring); model: without priors (shared-state shortlist, first network only)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.time()
     predictor = Predictor.load(args.model)
     model, n_rows = predictor.model, len(predictor.players)
+    prior = PriorIndex.of(predictor.prior)
+    usable = {"prior": len(prior), "fast": len(prior), "model": has_shared_state(model)}
+    kinds = [k for k in args.methods.split(",") if usable[k]]
     masters = load_corpus([DATA / "masters"], progress=False)
     combined = load_corpus([DATA / BROAD, DATA / "masters"], progress=False)
     test = {p: protocol_split(masters, p)[1] for p in PLAYERS}
@@ -171,7 +208,8 @@ def main() -> int:
     trees = Trees.build(combined, row_of, matching_games(combined, held))
     print(f"loaded in {time.time() - started:.0f} s", file=sys.stderr)
     rng = random.Random(args.seed)
-    who = {"model": {}, "tree": {}}
+    short = {"prior": args.shortlist, "fast": 0, "model": args.shortlist}
+    who: dict[str, dict[str, list[int]]] = {k: {} for k in (*kinds, "tree")}
     lines = {"model": {d: [] for d in DEPTHS}, "tree": {d: [] for d in DEPTHS}}
     for player in PLAYERS:
         row = predictor.resolve_player(player)
@@ -183,21 +221,23 @@ def main() -> int:
                 game_moves(masters, i), None, info.white_elo, info.black_elo, info.time_control
             )
             side = chess.WHITE if info.white == player else chess.BLACK
-            s = SideScores(model, game, side, trees)
+            s = SideScores(model, game, side, trees, prior)
             sides.append(s)
             color = "white" if side == chess.WHITE else "black"
             for cutoff in CUTOFFS:
                 label = f"{cutoff or 'game'}/{color}"
-                who["model"].setdefault(label, []).append(
-                    model_rank([s], row, cutoff, args.shortlist)
-                )
+                for kind in kinds:
+                    who[kind].setdefault(label, []).append(
+                        model_rank([s], row, cutoff, short[kind], kind != "model")
+                    )
                 who["tree"].setdefault(label, []).append(tree_rank([s], row, cutoff))
         for size in POOLS:
             for start in range(0, len(sides) - size + 1, size):
                 pool = sides[start : start + size]
-                who["model"].setdefault(f"pool{size}", []).append(
-                    model_rank(pool, row, None, args.shortlist)
-                )
+                for kind in kinds:
+                    who[kind].setdefault(f"pool{size}", []).append(
+                        model_rank(pool, row, None, short[kind], kind != "model")
+                    )
                 who["tree"].setdefault(f"pool{size}", []).append(tree_rank(pool, row, None))
         for _ in range(args.positions):
             i = rng.choice(test[player])

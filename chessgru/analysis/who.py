@@ -15,7 +15,13 @@ Two ways to score, one exact and one fast:
   candidate through the head only: the head of today's network reads the player next to
   the GRU output, so a candidate costs one small matrix product per ply. It ignores how the
   person would have changed the GRU's memory, so it only picks the shortlist; networks
-  without that head (a residual tower) return None and every candidate is scored exactly.
+  without that head (a residual tower) return None.
+
+A model whose people have personal priors (``training/base_priors.py`` gives the base
+model's people theirs) is ranked by them: the population's one forward, each candidate's
+counts blended in where they have some (:mod:`chessgru.analysis.prior_scores`), then the
+shortlist rescored exactly with their own rows and priors. That works for any network;
+a network with neither a prior nor the shared-state head is scored exactly (slow).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import torch
 from torch import nn
 
 from chessgru.analysis.game import PreparedGame
+from chessgru.analysis.prior_scores import PriorIndex, side_inputs
 from chessgru.model.network import board_features
 
 #: Candidate rows per forward of the exact scorer (bounds memory: rows x plies x 1858 logits).
@@ -174,37 +181,43 @@ def rank(
     games: Sequence[tuple[PreparedGame, chess.Color]],
     candidates: Sequence[int] | None = None,
     shortlist: int = SHORTLIST,
+    prior: PriorIndex | None = None,
 ) -> Ranking:
     """Rank ``candidates`` (default: every named row) as the player of these game sides.
 
     ``games`` are (game, side) pairs of one person: one pair for one game, several to pool
-    them (scores add). The ``shortlist`` best by :func:`shared_state_scores` are rescored
-    exactly; the rest keep the approximate score. ``shortlist=0`` scores everyone exactly.
+    them (scores add). The ``shortlist`` best by the fast scores (:func:`fast_scores`) are
+    rescored exactly, blended with their ``prior`` when given; the rest keep the fast
+    score moved by the shortlist's median difference (:func:`shift`). ``shortlist=0``
+    scores everyone exactly.
     """
     rows = list(range(1, len(names)) if candidates is None else candidates)
     if not rows:
         raise ValueError("no candidates to rank")
     pairs = list(games)
+    prior = prior if prior is not None and len(prior) else None
+    inputs = [side_inputs(g, side) for g, side in pairs] if prior is not None else []
     scores = torch.zeros(len(rows))
-    approximate = [shared_state_scores(model, g, side) for g, side in pairs] if shortlist else []
-    usable = bool(approximate) and all(a is not None for a in approximate)
-    if usable and pairs:
-        usable = _agrees(model, pairs[0][0], pairs[0][1], approximate[0])
-    if usable:
-        index = torch.as_tensor(rows)
-        for a in approximate:
-            scores += a[index].sum(1)
+    fast = fast_scores(model, pairs, rows, prior, inputs) if shortlist and pairs else None
+    if fast is not None:
+        scores = fast
         exact = torch.topk(scores, min(shortlist, len(rows))).indices.tolist()
     else:
         exact = list(range(len(rows)))
-    per_ply = [exact_scores(model, g, side, [rows[i] for i in exact]) for g, side in pairs]
-    scores[exact] = sum(p.sum(1) for p in per_ply)
+    chosen = [rows[i] for i in exact]
+    per_ply = [exact_scores(model, g, side, chosen) for g, side in pairs]
+    if prior is not None:
+        per_ply = [prior.blend(*inp, p, chosen) for inp, p in zip(inputs, per_ply, strict=True)]
+    rescored = sum(p.sum(1) for p in per_ply)
+    if fast is not None:
+        scores = scores + shift(scores[exact], rescored)
+    scores[exact] = rescored
     order = torch.argsort(scores, descending=True, stable=True).tolist()
     ordered = scores[order].double().numpy()
     probs = np.exp(ordered - ordered.max())
     probs /= probs.sum()
-    rescored = set(exact)
-    ranked_exact = [i for i in order if i in rescored][:2]
+    in_shortlist = set(exact)
+    ranked_exact = [i for i in order if i in in_shortlist][:2]
     evidence = _evidence(pairs, per_ply, exact, ranked_exact)
     side = pairs[0][1] if pairs else chess.WHITE
     return Ranking(
@@ -217,6 +230,47 @@ def rank(
         versus=names[rows[ranked_exact[1]]] if len(ranked_exact) > 1 else None,
         moves=sum(len(g.sides[s]) for g, s in pairs),
     )
+
+
+def fast_scores(
+    model: nn.Module,
+    pairs: list[tuple[PreparedGame, chess.Color]],
+    rows: list[int],
+    prior: PriorIndex | None,
+    inputs: list[tuple[np.ndarray, np.ndarray]],
+) -> torch.Tensor | None:
+    """Approximate scores ``[len(rows)]`` that pick the shortlist, or None (none fast).
+
+    With a prior: the population's log-probabilities (one forward per game) blended with
+    each candidate's counts. Without: the shared-state scores of today's network, checked
+    against the exact population scores first.
+    """
+    if prior is not None:
+        scores = torch.zeros(len(rows))
+        for (game, side), inp in zip(pairs, inputs, strict=True):
+            population = exact_scores(model, game, side, [0]).expand(len(rows), -1)
+            scores += prior.blend(*inp, population, rows).sum(1)
+        return scores
+    approximate = [shared_state_scores(model, g, side) for g, side in pairs]
+    if any(a is None for a in approximate) or not _agrees(model, *pairs[0], approximate[0]):
+        return None
+    index = torch.as_tensor(rows)
+    return sum(a[index].sum(1) for a in approximate)
+
+
+def shift(fast: torch.Tensor, exact: torch.Tensor) -> float:
+    """How much the shortlist's exact scores differ from their fast ones (the median).
+
+    The fast scores leave out each person's own row, which on new games costs most people
+    a few nats; without this shift the rescored shortlist would sink below everyone who
+    kept a fast score, the true person first among them.
+    """
+    return float((exact - fast).median()) if len(exact) else 0.0
+
+
+def is_fast(model: nn.Module, prior: PriorIndex | None) -> bool:
+    """True when :func:`rank` shortlists for this model (a prior, or today's head)."""
+    return (prior is not None and len(prior) > 0) or has_shared_state(model)
 
 
 def _evidence(

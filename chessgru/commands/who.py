@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UserError("--top must be at least 1.")
     from chessgru.analysis.game import prepare_game
+    from chessgru.analysis.prior_scores import PriorIndex
     from chessgru.analysis.who import SHORTLIST, rank
     from chessgru.games.pgn import find_pgn_files, read_games
     from chessgru.predict import Predictor
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if len(predictor.players) < 2:
         raise UserError("this model knows no people by name; there is no one to rank.")
     sides = [SIDES[args.side]] if args.side else [chess.WHITE, chess.BLACK]
+    prior = PriorIndex.of(predictor.prior)
     index = 0
     for path in files:
         for item in read_games(path):
@@ -87,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
                     predictor.players,
                     [(game, side)],
                     shortlist=0 if args.exact else SHORTLIST,
+                    prior=prior,
                 )
                 if args.json:
                     print(json.dumps(_as_json(index, ranking, args.top)), flush=True)

@@ -19,7 +19,8 @@ from chessgru.gui.game import GameState
 from chessgru.gui.worker import Loader, default_loader
 
 DEPTH, LINES, SHOWN = 6, 5, 5
-#: The `who` answer for networks that can only be ranked exactly (minutes a position).
+#: The `who` answer for models that can only be ranked exactly (minutes a position):
+#: networks without the shared-state head whose people have no personal prior.
 TOO_SLOW = "too slow"
 WAIT_MS = 150  # coalesce fast stepping through a game into one request
 
@@ -53,6 +54,7 @@ class AnalysisWorker(QObject):
         super().__init__()
         self._loader = loader
         self._predictor: Any = None
+        self._prior: Any = None  # the model's personal priors, indexed once for `who`
         self._latest = 0
 
     def announce(self, request_id: int) -> None:
@@ -70,6 +72,9 @@ class AnalysisWorker(QObject):
         if getattr(predictor, "model", None) is None or len(predictor.players) < 2:
             self.status.emit("no analysis for this model")
             return
+        from chessgru.analysis.prior_scores import PriorIndex
+
+        self._prior = PriorIndex.of(getattr(predictor, "prior", None))
         self._predictor = predictor
         self.status.emit("")
 
@@ -100,17 +105,17 @@ class AnalysisWorker(QObject):
 
     def _who(self, request: AnalysisRequest) -> None:
         from chessgru.analysis.game import prepare_game
-        from chessgru.analysis.who import has_shared_state, rank
+        from chessgru.analysis.who import is_fast, rank
 
         p = self._predictor
-        if not has_shared_state(p.model):
+        if not is_fast(p.model, self._prior):
             self.who.emit(request.id, TOO_SLOW)
             return
         game = prepare_game(request.moves, chess.Board(request.start_fen))
         out = {}
         for color in (chess.WHITE, chess.BLACK):
             if len(game.sides[color]):
-                out[color] = rank(p.model, p.players, [(game, color)]).top(SHOWN)
+                out[color] = rank(p.model, p.players, [(game, color)], prior=self._prior).top(SHOWN)
         self.who.emit(request.id, out)
 
 

@@ -38,6 +38,7 @@ from chessgru.gui.player_bar import PlayerBar
 from chessgru.gui.predictions import Predictions
 from chessgru.gui.settings import Settings
 from chessgru.gui.setup_dialog import SetupDialog
+from chessgru.gui.side_column import SideColumn
 
 SIDE = {chess.WHITE: "White", chess.BLACK: "Black"}
 PANEL_WIDTH = 400
@@ -108,24 +109,18 @@ class MainWindow(QMainWindow):
         left.addWidget(self.top_bar)
         left.addWidget(self.board, 1)
         left.addWidget(self.bottom_bar)
+        score_title = _heading("Live score: was the move played the top-1 / top-3 prediction?")
+        score_title.setWordWrap(True)
+        for color in (chess.WHITE, chess.BLACK):
+            self.score_labels[color].setTextFormat(Qt.TextFormat.RichText)
+        analysis = [self.analysis] if self.analysis is not None else []
+        upper = [self.pred_title, self.pred_list, *analysis, score_title]
+        upper += [*self.score_labels.values(), self.chart]
+        self.side_column = SideColumn(upper, _heading("Moves"), self.moves)
         side = QVBoxLayout()
         side.addWidget(self.turn)
         side.addSpacing(6)
-        side.addWidget(self.pred_title)
-        side.addWidget(self.pred_list)
-        if self.analysis is not None:
-            side.addWidget(self.analysis)
-        side.addSpacing(6)
-        score_title = _heading("Live score: was the move played the top-1 / top-3 prediction?")
-        score_title.setWordWrap(True)
-        side.addWidget(score_title)
-        for color in (chess.WHITE, chess.BLACK):
-            self.score_labels[color].setTextFormat(Qt.TextFormat.RichText)
-            side.addWidget(self.score_labels[color])
-        side.addWidget(self.chart)
-        side.addSpacing(6)
-        side.addWidget(_heading("Moves"))
-        side.addWidget(self.moves, 1)
+        side.addWidget(self.side_column, 1)
         panel = QWidget()
         panel.setLayout(side)
         panel.setFixedWidth(PANEL_WIDTH)
