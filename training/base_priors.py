@@ -1,8 +1,8 @@
 """Give the base model's named people their personal move-frequency priors: one command.
 
     python training/base_priors.py assets/base.chessgru --out runs/base-prior.chessgru
-    python training/base_priors.py runs/base/base.chessgru --recipe training/base_tower.toml \\
-        --out runs/tower-prior.chessgru
+    python training/base_priors.py runs/first.chessgru --recipe training/base_model.toml \\
+        --out runs/first-prior.chessgru    # the first network (the base before 2026-11-24)
 
 Each named person's counts (:mod:`chessgru.model.prior`) come from the recipe's own
 training games (the held-out masters games, every copy of them, stay out), pruned to keep
@@ -161,7 +161,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", type=Path, help="the base model file")
     parser.add_argument("--out", type=Path, required=True, help="the model file to write")
-    parser.add_argument("--recipe", type=Path, default=HERE / "base_model.toml")
+    parser.add_argument("--recipe", type=Path, default=HERE / "base_tower.toml")
     parser.add_argument("--plies", type=int, default=30, help="count the first N plies")
     parser.add_argument("--min-visits", type=int, default=2, help="keep positions reached k+ times")
     parser.add_argument("--strength", type=float, help="skip the fit, use this strength")

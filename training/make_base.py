@@ -1,6 +1,6 @@
 """Train the shipped base model from its recipe, then ship it: one command.
 
-    python training/make_base.py                      # training/base_model.toml
+    python training/make_base.py                      # training/base_tower.toml (the shipped base)
     python training/make_base.py --dry-run            # print the `chessgru train` command
 
 The recipe (a TOML file) names the PGN files, the held-out players and every training
@@ -48,7 +48,7 @@ def train_command(recipe: dict[str, Any], out: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipe", type=Path, default=HERE / "base_model.toml")
+    parser.add_argument("--recipe", type=Path, default=HERE / "base_tower.toml")
     parser.add_argument("--out", type=Path, default=ROOT / "runs/base.chessgru")
     parser.add_argument("--dry-run", action="store_true", help="print the command only")
     parser.add_argument("--no-ship", action="store_true", help="train, do not replace assets/")

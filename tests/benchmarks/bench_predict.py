@@ -27,6 +27,7 @@ PLIES = (10, 40, 120)
 SIZES = {
     "default (384x2)": ModelConfig(),
     "bigger (768x3)": ModelConfig(hidden=768, layers=3, embed=256, board_dim=512, player_dim=128),
+    "tower 4x32 + GRU 256x1": ModelConfig(hidden=256, layers=1, tower_blocks=4, tower_channels=32),
 }
 
 
