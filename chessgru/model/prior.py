@@ -69,6 +69,14 @@ def blend(probs: np.ndarray, counts: np.ndarray, strength: float | None) -> np.n
     return (counts + strength * probs) / (total + strength)
 
 
+def blend_seen(
+    probs: np.ndarray, tokens: np.ndarray, seen: Mapping[int, int], strength: float
+) -> np.ndarray:
+    """:func:`blend` with the counts of ``seen`` (token -> times chosen) over ``tokens``."""
+    counts = np.array([seen.get(int(t), 0) for t in tokens], dtype=np.float64)
+    return blend(probs, counts, strength)
+
+
 @dataclass
 class PersonalPrior:
     """Per player row: position key -> {move token: times chosen}; and the blend strength."""
@@ -96,10 +104,7 @@ class PersonalPrior:
     def apply(self, row: int, key: int, tokens: np.ndarray, probs: np.ndarray) -> np.ndarray:
         """``probs`` over the legal ``tokens`` blended with ``row``'s choices in ``key``."""
         seen = self.lookup(row, key)
-        if not seen:
-            return probs
-        counts = np.array([seen.get(int(t), 0) for t in tokens], dtype=np.float64)
-        return blend(probs, counts, self.strength[row])
+        return blend_seen(probs, tokens, seen, self.strength[row]) if seen else probs
 
     def without(self, row: int) -> None:
         """Forget ``row``'s counts and strength (refitting a person)."""

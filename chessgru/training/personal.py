@@ -35,7 +35,7 @@ import torch
 from chessgru.games.corpus import Corpus
 from chessgru.model import encoding
 from chessgru.model.network import BOS, ChessGRU
-from chessgru.model.prior import PersonalPrior, blend, position_keys
+from chessgru.model.prior import PersonalPrior, blend_seen, position_keys
 
 #: Blend strengths tried on the held-back games (pseudo-games the network's opinion is worth).
 STRENGTHS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -259,10 +259,7 @@ def blended(
     out = []
     for p, tokens, key in zip(probs, scored.legal, scored.keys, strict=True):
         seen = prior.counts.get(row, {}).get(int(key), {})
-        if seen:
-            counts = np.array([seen.get(int(t), 0) for t in tokens], dtype=np.float64)
-            p = blend(p, counts, strength)
-        out.append(p)
+        out.append(blend_seen(p, tokens, seen, strength) if seen else p)
     return out
 
 
