@@ -18,6 +18,7 @@ from chessgru.errors import UserError
 from chessgru.games.pgn import GameInfo
 from chessgru.games.table import GameTable
 from chessgru.model import encoding
+from chessgru.model.bundle import load_bundle
 from chessgru.training import data
 from chessgru.training import loop as train
 from chessgru.training.config import FINE_TUNE_DEFAULTS
@@ -202,7 +203,6 @@ def test_held_keys_leave_out_copies_of_another_files_test_games() -> None:
 def test_train_end_to_end_predict_and_fine_tune(
     shared_pgn: Path, morphy30: Path, tmp_path: Path
 ) -> None:
-    from chessgru.model.bundle import load_bundle
     from chessgru.predict import Predictor
 
     out = tmp_path / "m.chessgru"
@@ -390,3 +390,30 @@ def test_train_runs_on_the_gpu(morphy30: Path, tmp_path: Path) -> None:
     args = [str(morphy30), "--out", str(out), "--max-steps", "3", "--from-scratch", *TOWER]
     assert main(["train", *args, "--device", "cuda", "--precision", "bf16"]) == 0
     assert load_bundle(out).train_config["device"] == "cuda"
+
+
+def test_a_finished_run_is_trained_longer_with_resume(
+    morphy30: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same settings with a larger --max-steps and --resume go on from the finished
+    model (its weights, its step, its learning curve); other settings are refused."""
+    out = tmp_path / "m.chessgru"
+    run = ["train", str(morphy30), "--out", str(out), *TINY, "--batch-size", "128"]
+    assert main([*run, "--max-steps", "3", "--val-every", "1"]) == 0
+    short = load_bundle(out)
+    capsys.readouterr()
+    assert main([*run, "--max-steps", "6", "--val-every", "1", "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "finished 3 steps of this run: extending it to 6" in err
+    assert "resuming at step 3" in err
+    longer = load_bundle(out)
+    assert [h["step"] for h in longer.metrics["history"] if "val_top1" in h] == [1, 2, 3, 4, 5, 6]
+    assert longer.metrics["history"][:3] == short.metrics["history"][:3]
+    assert longer.train_config["max_steps"] == 6
+    assert any(not torch.equal(longer.state_dict[k], v) for k, v in short.state_dict.items()), (
+        "the extension did not train"
+    )
+    # Another learning rate is another run: nothing to extend, and the model stays.
+    assert main([*run, "--max-steps", "9", "--lr", "0.01", "--resume"]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    assert load_bundle(out).train_config["max_steps"] == 6

@@ -56,7 +56,8 @@ def main() -> int:
     recipe = tomllib.loads(args.recipe.read_text(encoding="utf-8"))
     argv = train_command(recipe, args.out)
     argv += ["--log", str(args.out.with_suffix(".log"))]
-    if args.out.with_name(args.out.name + ".ckpt").exists():
+    # An interrupted run resumes; a finished one with fewer max_steps is trained longer.
+    if args.out.with_name(args.out.name + ".ckpt").exists() or args.out.exists():
         argv.append("--resume")
     print(shlex.join(argv), flush=True)
     if args.dry_run:

@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ASSETS / BASE_MODEL_NAME)
     args = parser.parse_args()
     bundle = load_bundle(args.model)
+    personal = {k: v for k, v in (bundle.header.get("personal") or {}).items() if k != "strength"}
     save_bundle(
         args.out,
         build_model(bundle),
@@ -58,12 +59,16 @@ def main() -> int:
         data=_strip_paths(bundle.data),
         metrics=bundle.metrics,
         dtype=torch.float16,
+        # The people's priors (training/base_priors.py) make `who` fast: they ship too.
+        prior=bundle.prior if bundle.prior.rows() else None,
+        personal=personal,
     )
     if _top_moves(args.model) != _top_moves(args.out):
         print("fp16 copy predicts differently from the original", file=sys.stderr)
         return 1
     size = args.out.stat().st_size / 2**20
-    print(f"{args.out}: {size:.1f} MB, {len(bundle.players) - 1} named players")
+    people = len(bundle.prior.rows())
+    print(f"{args.out}: {size:.1f} MB, {len(bundle.players) - 1} named players, {people} priors")
     return 0
 
 

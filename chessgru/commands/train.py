@@ -151,7 +151,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     hw.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads")
     hw.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
     hw.add_argument(
-        "--resume", action="store_true", help="continue from the checkpoint of an interrupted run"
+        "--resume",
+        action="store_true",
+        help="continue from the checkpoint of an interrupted run, or train the finished "
+        "--out model longer (the same settings with a larger --max-steps)",
     )
     hw.add_argument(
         "--checkpoint-dir",

@@ -25,7 +25,7 @@ from chessgru.games.corpus import Corpus, load_corpus
 from chessgru.games.pgn import find_pgn_files, skip_summary
 from chessgru.model.bundle import Bundle, build_model, check_out_path, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
-from chessgru.training import data
+from chessgru.training import data, extend
 from chessgru.training import report as train_report
 from chessgru.training.config import TrainConfig
 from chessgru.training.loop import Logger, make_logger, run_training, validation_loss
@@ -209,6 +209,11 @@ def fit_corpus(
         f"{' x' + str(rt.world) if rt.world > 1 else ''} "
         f"({'bf16' if rt.bf16 else 'fp32'}, {torch.get_num_threads()} threads)"
     )
+    if resume and rt.main and not checkpoint.is_file() and out.is_file():
+        # A finished run of these settings with fewer steps: go on from where it stopped.
+        steps = extend.checkpoint_from_model(out, checkpoint, model, plan, config)
+        if steps is not None:
+            log(f"{out} finished {steps} steps of this run: extending it to {plan.total_steps}")
     start_tally = None
     if start is not None and rt.main:  # what fine-tuning is measured against
         start_tally = train_report.legal_accuracy(

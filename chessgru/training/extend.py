@@ -1,0 +1,72 @@
+"""Train a finished run longer: its model file becomes the checkpoint of a longer schedule.
+
+A base trained for ``max_steps`` steps on one CPU thread is worth continuing when there is
+more time: the same settings with a larger ``max_steps`` and ``--resume`` pick up at the
+step the model stopped, on games it has not trained on yet (an epoch's order is a function
+of the seed), under the longer run's cosine schedule. A model file keeps no optimizer
+moments, so AdamW starts afresh there (a warm restart); nothing else differs from a run
+that was planned long from the start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chessgru.errors import UserError
+from chessgru.model.bundle import load_bundle
+from chessgru.model.network import ChessGRU
+from chessgru.training import checkpoint as ckpt
+from chessgru.training import data
+from chessgru.training.config import Progress, TrainConfig
+from chessgru.training.loop import make_optimizer
+
+# Settings that may differ between a finished run and its extension: the length, and what
+# resuming ignores anyway (where and how fast it runs, how often it logs).
+_FREE = {"max_steps", "device", "threads", "precision", "checkpoint_every", "log_every"}
+_FREE |= {"eval_positions", "val_every"}
+
+
+def finished_steps(train_config: dict, config: TrainConfig) -> int | None:
+    """Steps a finished run with ``train_config`` trained, when ``config`` only extends it."""
+    old_steps = train_config.get("max_steps")
+    new = config.to_dict()
+    if not isinstance(old_steps, int) or config.max_steps is None or old_steps >= config.max_steps:
+        return None
+    same = all(train_config.get(k) == v for k, v in new.items() if k not in _FREE)
+    return old_steps if same else None
+
+
+def position(plan: data.Plan, steps: int) -> tuple[int, int, float]:
+    """``(epoch, batch, plies)`` after ``steps`` steps of the plan."""
+    epoch, batch, plies = 0, 0, 0.0
+    for _ in range(steps):
+        games = plan.epochs[epoch][batch]
+        plies += float(plan.lengths[games].sum())  # training lengths (max_plies applied)
+        batch += 1
+        if batch == len(plan.epochs[epoch]):
+            epoch, batch = epoch + 1, 0
+    return epoch, batch, plies
+
+
+def checkpoint_from_model(
+    out: Path, checkpoint: Path, model: ChessGRU, plan: data.Plan, config: TrainConfig
+) -> int | None:
+    """Write ``checkpoint`` from the finished model ``out`` when ``config`` extends its run.
+
+    Returns the step the longer run resumes at, or None (nothing written) when ``out`` was
+    trained with other settings or games, or is no model at all.
+    """
+    try:
+        bundle = load_bundle(out)
+    except UserError:  # not a model, or not ours: the caller's usual resume error stands
+        return None
+    steps = finished_steps(bundle.train_config, config)
+    if steps is None or bundle.player_names != plan.players:
+        return None
+    model.load_state_dict(bundle.state_dict)
+    epoch, batch, plies = position(plan, steps)
+    history = list(bundle.metrics.get("history") or [])
+    state = Progress(step=steps, epoch=epoch, batch=batch, plies=plies, history=history)
+    key = plan.fingerprint(config, model.config)
+    ckpt.save(checkpoint, model, make_optimizer(model, config), state, None, key)
+    return steps
