@@ -8,6 +8,7 @@ import chess
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 
 from chessgru import cli
 from chessgru.games.corpus import load_corpus
@@ -77,7 +78,12 @@ def test_prior_round_trips_through_the_model_file(model_path: Path, tmp_path: Pa
     model = ChessGRU(CONFIG)
     save_bundle(out, model, bundle.players, prior=prior, personal={"people": {"Tal": {}}})
     again = load_bundle(out)
-    assert again.prior.counts == prior.counts and again.prior.strength == {1: 2.0}
+    assert again.prior.counts == {}, "a file's counts stay packed until a row is used"
+    assert again.prior.table(1) == prior.counts[1] and again.prior.strength == {1: 2.0}
+    assert again.prior.packed == {} and again.prior.lookup(1, 2**63 + 5) == {3: 1}
+    with safe_open(str(out), framework="pt") as f:  # 16-bit columns where they fit
+        assert f.get_tensor("prior.token").dtype == torch.int16
+        assert f.get_tensor("prior.key").dtype == torch.int64
     assert again.personal["people"] == {"Tal": {}}
 
 

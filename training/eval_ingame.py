@@ -66,7 +66,7 @@ def top1(probs, scored: personal.Scored) -> list[float]:
 
 def online(probs, scored, games, prior: PersonalPrior, row: int, *, session: bool, game: bool):
     """``probs`` blended with ``prior``'s counts plus the person's moves as they are played."""
-    counts = copy.deepcopy(prior.counts.get(row, {}))
+    counts = copy.deepcopy(prior.table(row))
     strength = prior.strength.get(row, 4.0)
     out, at = [], 0
     for tok, mine in zip(games.tokens, games.mine, strict=True):

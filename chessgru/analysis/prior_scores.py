@@ -24,7 +24,7 @@ from chessgru.model.prior import PersonalPrior, position_keys
 
 @dataclass(frozen=True)
 class PriorIndex:
-    """Every in-use count of a prior, sorted by (position key, row, token)."""
+    """Every in-use count of a prior, sorted by position key (then row, then token)."""
 
     keys: np.ndarray  # uint64 [N]
     rows: np.ndarray  # int64 [N]
@@ -38,25 +38,16 @@ class PriorIndex:
     @classmethod
     def of(cls, prior: PersonalPrior | None) -> PriorIndex:
         """The index of ``prior``'s rows in use (empty for None or no prior)."""
-        strength = dict(prior.strength) if prior is not None else {}
-        keys, rows, tokens, counts = [], [], [], []
-        for row in sorted(strength):
-            for key, moves in (prior.counts.get(row) or {}).items():
-                for token, n in moves.items():
-                    keys.append(key)
-                    rows.append(row)
-                    tokens.append(token)
-                    counts.append(n)
-        keys_a = np.asarray(keys, dtype=np.uint64)
-        rows_a = np.asarray(rows, dtype=np.int64)
-        tokens_a = np.asarray(tokens, dtype=np.int64)
-        order = np.lexsort((tokens_a, rows_a, keys_a))
+        if prior is None:
+            prior = PersonalPrior()
+        rows, keys, tokens, counts = prior.columns()
+        order = np.argsort(keys, kind="stable")  # blend looks entries up by key alone
         return cls(
-            keys=keys_a[order],
-            rows=rows_a[order],
-            tokens=tokens_a[order],
-            counts=np.asarray(counts, dtype=np.float64)[order],
-            strength=strength,
+            keys=keys[order],
+            rows=rows[order],
+            tokens=tokens[order],
+            counts=counts[order].astype(np.float64),
+            strength=dict(prior.strength),
         )
 
     def blend(

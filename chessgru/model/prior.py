@@ -77,19 +77,54 @@ def blend_seen(
     return blend(probs, counts, strength)
 
 
+def _flatten(table: Mapping[int, Mapping[int, int]]) -> tuple[np.ndarray, ...]:
+    """(keys uint64, tokens, counts) of one row's table, sorted by key then token."""
+    flat = [(k, t, n) for k, moves in sorted(table.items()) for t, n in sorted(moves.items())]
+    return (
+        np.array([k for k, _, _ in flat], dtype=np.uint64),
+        np.array([t for _, t, _ in flat], dtype=np.int64),
+        np.array([n for _, _, n in flat], dtype=np.int64),
+    )
+
+
+def _small(values: np.ndarray) -> torch.Tensor:
+    """``values`` as int16 when they all fit, else int32."""
+    fits = values.min() >= np.iinfo(np.int16).min and values.max() <= np.iinfo(np.int16).max
+    return torch.from_numpy(values.astype(np.int16 if fits else np.int32))
+
+
 @dataclass
 class PersonalPrior:
-    """Per player row: position key -> {move token: times chosen}; and the blend strength."""
+    """Per player row: position key -> {move token: times chosen}; and the blend strength.
+
+    A file's counts stay packed in arrays until a row is used (:meth:`table`): the shipped
+    base carries a million of them for its 2,898 people, and a prediction for two people
+    should not pay for building everyone's dictionaries.
+    """
 
     counts: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
     strength: dict[int, float] = field(default_factory=dict)
+    # Rows read from a file and not used yet: (keys uint64, tokens, counts).
+    packed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
 
     def rows(self) -> list[int]:
         """Rows that have a prior in use (a fitted strength)."""
         return sorted(self.strength)
 
+    def table(self, row: int) -> dict[int, dict[int, int]]:
+        """``row``'s counts, position key -> {token: times chosen} ({} when it has none)."""
+        if row in self.packed:
+            keys, tokens, counts = self.packed.pop(row)
+            table = self.counts.setdefault(row, {})
+            for key, token, n in zip(keys.tolist(), tokens.tolist(), counts.tolist(), strict=True):
+                table.setdefault(key, {})[token] = n
+        return self.counts.get(row, {})
+
     def add(self, row: int, keys: np.ndarray, tokens: np.ndarray) -> None:
         """Count that ``row`` chose ``tokens[i]`` in position ``keys[i]``."""
+        self.table(row)
         table = self.counts.setdefault(row, {})
         for key, token in zip(keys.tolist(), tokens.tolist(), strict=True):
             moves = table.setdefault(int(key), {})
@@ -99,7 +134,7 @@ class PersonalPrior:
         """Tokens ``row`` chose in position ``key`` with their counts ({} when none or no prior)."""
         if row not in self.strength:
             return {}
-        return self.counts.get(row, {}).get(int(key), {})
+        return self.table(row).get(int(key), {})
 
     def apply(self, row: int, key: int, tokens: np.ndarray, probs: np.ndarray) -> np.ndarray:
         """``probs`` over the legal ``tokens`` blended with ``row``'s choices in ``key``."""
@@ -109,28 +144,35 @@ class PersonalPrior:
     def without(self, row: int) -> None:
         """Forget ``row``'s counts and strength (refitting a person)."""
         self.counts.pop(row, None)
+        self.packed.pop(row, None)
         self.strength.pop(row, None)
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, keys uint64, tokens, counts)`` of the rows in use, sorted by row then key."""
+        parts = []
+        for row in self.rows():
+            keys, tokens, counts = self.packed.get(row) or _flatten(self.counts.get(row, {}))
+            parts.append((np.full(len(keys), row, dtype=np.int64), keys, tokens, counts))
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.astype(np.uint64), empty, empty
+        rows, keys, tokens, counts = (np.concatenate(c) for c in zip(*parts, strict=True))
+        return rows, keys.astype(np.uint64), tokens.astype(np.int64), counts.astype(np.int64)
 
     # --- the model file ------------------------------------------------------------------
 
     def tensors(self) -> dict[str, torch.Tensor]:
-        """The counts of the rows in use as flat tensors for the model file ({} when empty)."""
-        rows, keys, tokens, counts = [], [], [], []
-        for row in self.rows():
-            for key in sorted(self.counts.get(row, {})):
-                for token, n in sorted(self.counts[row][key].items()):
-                    rows.append(row)
-                    keys.append(key - (1 << 64) if key >= 1 << 63 else key)
-                    tokens.append(token)
-                    counts.append(n)
-        if not rows:
+        """The counts of the rows in use as flat tensors for the model file ({} when empty).
+
+        Rows, tokens and counts are stored in 16 bits when they fit (they do for any real
+        model): the shipped base's million counts stay a few MB smaller.
+        """
+        rows, keys, tokens, counts = self.columns()
+        if not len(rows):
             return {}
-        columns = (rows, keys, tokens, counts)
-        dtypes = (torch.int32, torch.int64, torch.int32, torch.int32)
-        return {
-            TENSOR_PREFIX + name: torch.tensor(values, dtype=dtype)
-            for name, values, dtype in zip(_FIELDS, columns, dtypes, strict=True)
-        }
+        columns = (_small(rows), torch.from_numpy(keys.view(np.int64).copy()))
+        columns += (_small(tokens), _small(counts))
+        return {TENSOR_PREFIX + name: t for name, t in zip(_FIELDS, columns, strict=True)}
 
     def header(self) -> dict[str, float]:
         """Strengths by row (JSON keys are strings)."""
@@ -152,9 +194,11 @@ class PersonalPrior:
         rows, keys, tokens, counts = (tensors[n].to(torch.int64).numpy() for n in names)
         if not len(rows) == len(keys) == len(tokens) == len(counts):
             raise ValueError("prior tensors of different lengths")
-        for row, key, token, n in zip(
-            rows.tolist(), keys.tolist(), tokens.tolist(), counts.tolist(), strict=True
-        ):
-            moves = prior.counts.setdefault(row, {}).setdefault(key & ((1 << 64) - 1), {})
-            moves[token] = n
+        if len(rows) and (rows[1:] < rows[:-1]).any():  # ours are sorted by row already
+            order = np.argsort(rows, kind="stable")
+            rows, keys, tokens, counts = rows[order], keys[order], tokens[order], counts[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else []
+        for lo, hi in zip(starts, [*starts[1:], len(rows)], strict=True):
+            part = slice(int(lo), int(hi))
+            prior.packed[int(rows[lo])] = (keys[part].view(np.uint64), tokens[part], counts[part])
         return prior

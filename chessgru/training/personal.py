@@ -258,7 +258,7 @@ def blended(
         return list(probs)
     out = []
     for p, tokens, key in zip(probs, scored.legal, scored.keys, strict=True):
-        seen = prior.counts.get(row, {}).get(int(key), {})
+        seen = prior.table(row).get(int(key), {})
         out.append(blend_seen(p, tokens, seen, strength) if seen else p)
     return out
 
@@ -387,7 +387,7 @@ def fit_person(
     weight[row] = tuned_vector if choice.startswith("embedding") else population
     if strength is not None:
         full = prior_of(games, row)
-        prior.counts[row] = full.counts[row]
+        prior.counts[row] = full.table(row)
         prior.strength[row] = strength
     fit.seconds, fit.cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     return fit
