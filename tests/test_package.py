@@ -48,3 +48,17 @@ def test_shipped_base_model_predicts_for_masters_and_anyone() -> None:
         assert all(predictor.board.is_legal(move) for move, _ in top)
         assert abs(sum(p for _, p in predictor.top(None)) - 1) < 1e-4
         predictor.push(chess.Move.from_uci(uci))
+
+
+def test_shipped_base_carries_its_peoples_priors_so_who_is_fast() -> None:
+    """Without them the GUI's "plays like" panel is off for a board-tower base (the
+    exact ranking of 2,898 people takes minutes a game)."""
+    from chessgru.analysis.prior_scores import PriorIndex
+    from chessgru.analysis.who import is_fast
+    from chessgru.predict import Predictor
+
+    predictor = Predictor.load()
+    assert len(predictor.prior.rows()) > 2000, "training/base_priors.py before ship_base.py"
+    tal = predictor.resolve_player("Tal, Mihail")
+    assert predictor.prior.table(tal), "Tal's own move counts are in the base"
+    assert is_fast(predictor.model, PriorIndex.of(predictor.prior))
