@@ -93,6 +93,28 @@ def test_tower_model_step_matches_forward() -> None:
     torch.testing.assert_close(hidden, final)
 
 
+@pytest.mark.parametrize("recurrent", [True, False])
+def test_forward_players_reads_the_board_once_and_matches_forward(recurrent: bool) -> None:
+    """Scoring many candidate players of one game (who): the tower runs once, the logits
+    are those of the game repeated under each conditioning."""
+    torch.manual_seed(0)
+    model = ChessGRU(dataclass_replace(TOWER, recurrent=recurrent)).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    tokens_in, positions, cond = game_inputs("e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6")
+    many = cond.repeat(4, 1, 1)
+    many[:, 0::2, 0] = torch.arange(4)[:, None]  # White's player differs per row
+    calls = []
+    model.tower.register_forward_hook(lambda _m, args, _out: calls.append(len(args[0])))
+    with torch.inference_mode():
+        shared = model.forward_players(tokens_in, positions, many)
+        repeated, _ = model(tokens_in.expand(4, -1), positions.expand(4, -1, -1), many)
+    assert calls == [tokens_in.shape[1], 4 * tokens_in.shape[1]]
+    torch.testing.assert_close(shared, repeated, atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(shared[0], shared[1])
+
+
 def test_a_position_does_not_depend_on_the_rest_of_the_batch() -> None:
     """No batch statistics: one live position scores as it does inside a training batch."""
     torch.manual_seed(0)

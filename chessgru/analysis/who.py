@@ -83,8 +83,9 @@ def exact_scores(
 ) -> torch.Tensor:
     """Log-probability ``[len(players), S]`` of each of ``side``'s moves, per candidate.
 
-    One public forward per chunk of candidates; only the player column of the conditioning
-    differs between rows, the legal-move gathering is the game's own (computed once).
+    One forward per chunk of candidates (``forward_players``: the board tower once); only
+    the player column of the conditioning differs between rows, the legal-move gathering is
+    the game's own (computed once).
     """
     plies = game.sides[side]
     out = torch.zeros(len(players), len(plies))
@@ -94,11 +95,9 @@ def exact_scores(
     for start in range(0, len(players), chunk):
         rows = list(players[start : start + chunk])
         cond = game.rows(side, rows, opponent)[:, :last]
-        n = len(rows)
-        tokens = game.tokens_in[None, :last].expand(n, -1)
-        positions = game.positions[None, :last].expand(n, -1, -1)
-        logits, _ = model(tokens, positions, cond)
-        out[start : start + n] = plies.log_probs(logits)
+        tokens, positions = game.tokens_in[None, :last], game.positions[None, :last]
+        logits = model.forward_players(tokens, positions, cond)
+        out[start : start + len(rows)] = plies.log_probs(logits)
     return out
 
 

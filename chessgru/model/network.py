@@ -194,15 +194,33 @@ class ChessGRU(nn.Module):
         logits = self.head(torch.cat([self.drop(out), context], dim=-1))
         return logits, hidden
 
+    def forward_players(
+        self, tokens_in: torch.Tensor, positions: torch.Tensor, cond: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits ``[N, T, V]`` of one game (``tokens_in [1, T]``, ``positions [1, T, 9]``)
+        under ``N`` conditionings ``cond [N, T, 3]``: what :meth:`forward` gives with the
+        game repeated ``N`` times, but the board tower runs once (it never sees who is
+        playing), which is most of the cost of scoring many candidate players."""
+        n = cond.shape[0]
+        tokens = tokens_in.expand(n, -1)
+        if self.config.tower_blocks == 0:
+            return self.forward(tokens, positions.expand(n, -1, -1), cond)[0]
+        features = self.tower(board.board_planes(positions[0], tokens_in[0]))
+        return self._forward_tower(tokens, positions, cond, None, features)[0]
+
     def _forward_tower(
         self,
         tokens_in: torch.Tensor,
         positions: torch.Tensor,
         cond: torch.Tensor,
         hidden: torch.Tensor | None,
+        features: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         b, t = tokens_in.shape
-        features = self.tower(board.board_planes(positions.flatten(0, 1), tokens_in.flatten()))
+        if features is None:
+            features = self.tower(board.board_planes(positions.flatten(0, 1), tokens_in.flatten()))
+        elif len(features) != b * t:  # one game's features [T, ...], shared by the b rows
+            features = features.expand(b, *features.shape).flatten(0, 1)
         who = self._who(cond)
         context = who
         if self.config.recurrent:
