@@ -10,6 +10,7 @@ that was planned long from the start.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from chessgru.errors import UserError
@@ -20,19 +21,21 @@ from chessgru.training import data
 from chessgru.training.config import Progress, TrainConfig
 from chessgru.training.loop import make_optimizer
 
-# Settings that may differ between a finished run and its extension: the length, and what
-# resuming ignores anyway (where and how fast it runs, how often it logs).
-_FREE = {"max_steps", "device", "threads", "precision", "checkpoint_every", "log_every"}
-_FREE |= {"eval_positions", "val_every"}
-
 
 def finished_steps(train_config: dict, config: TrainConfig) -> int | None:
-    """Steps a finished run with ``train_config`` trained, when ``config`` only extends it."""
+    """Steps a finished run with ``train_config`` trained, when ``config`` only extends it:
+    the same settings as a checkpoint must share to resume (``TrainConfig.resume_key``)
+    but for a larger ``max_steps``."""
     old_steps = train_config.get("max_steps")
-    new = config.to_dict()
     if not isinstance(old_steps, int) or config.max_steps is None or old_steps >= config.max_steps:
         return None
-    same = all(train_config.get(k) == v for k, v in new.items() if k not in _FREE)
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in train_config.items()}
+    try:
+        old = TrainConfig(**{k: v for k, v in values.items() if k in known})
+    except TypeError:
+        return None
+    same = old.resume_key() | {"max_steps": None} == config.resume_key() | {"max_steps": None}
     return old_steps if same else None
 
 
