@@ -212,8 +212,14 @@ def fit_corpus(
     if resume and rt.main and not checkpoint.is_file() and out.is_file():
         # A finished run of these settings with fewer steps: go on from where it stopped.
         steps = extend.checkpoint_from_model(out, checkpoint, model, plan, config)
-        if steps is not None:
-            log(f"{out} finished {steps} steps of this run: extending it to {plan.total_steps}")
+        if steps is None:
+            raise UserError(
+                f"There is no checkpoint to resume from, and {out} cannot be trained longer: "
+                "it was trained on other games or with other settings (only a larger "
+                "--max-steps extends a finished model); choose another --out, or run "
+                "without --resume to train it again from the start."
+            )
+        log(f"{out} finished {steps} steps of this run: extending it to {plan.total_steps}")
     start_tally = None
     if start is not None and rt.main:  # what fine-tuning is measured against
         start_tally = train_report.legal_accuracy(
