@@ -30,7 +30,8 @@ def train_command(recipe: dict[str, Any], out: Path) -> list[str]:
     data = recipe["data"]
     root = (ROOT / data["root"]).resolve()
     argv = ["chessgru", "train", *(str(root / p) for p in data["train"]), "--out", str(out)]
-    argv += ["--holdout", str(data["holdout"])]
+    if "holdout" in data:
+        argv += ["--holdout", str(data["holdout"])]
     if data.get("holdout_from"):
         argv += ["--holdout-from", *(str(root / p) for p in data["holdout_from"])]
     if data.get("population_from"):
