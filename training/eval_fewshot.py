@@ -97,6 +97,23 @@ def _tree(fit_games: personal.PersonGames, population: MoveCounts, scored) -> tu
     return float(hits.mean()), float(hits[late].mean())
 
 
+def _opening(probs, scored) -> dict[str, float]:
+    """The opening's share of the scored moves (plies < 10) and the population's top-1 there:
+    a method that only knows the person's openings adds at most ``share * (1 - top1)``."""
+    early = scored.plies < MIN_PLY
+    hits = np.array([np.argmax(p) == y for p, y in zip(probs, scored.played, strict=True)])
+    return {"share": float(early.mean()), "top1": float(hits[early].mean()) if early.any() else 0.0}
+
+
+def _coverage(counts: PersonalPrior, row: int, scored) -> tuple[float, float]:
+    """Share of the scored moves (all, plies < 10) whose exact position is in the fit games:
+    the only moves where the person's own move counts can say anything."""
+    table = counts.table(row)
+    seen = np.array([int(k) in table for k in scored.keys])
+    early = scored.plies < MIN_PLY
+    return float(seen.mean()), float(seen[early].mean()) if early.any() else 0.0
+
+
 def _habits(model, row, prior, test: personal.PersonGames, cond) -> list[dict]:
     """Predicted probability of their usual opening moves against their share in the test games."""
     return [
@@ -199,6 +216,7 @@ def evaluate_player(
         "test_games": len(test),
         "test_moves": len(scored.played),
         "population": _top1(pop_probs, scored),
+        "opening": _opening(pop_probs, scored),
         "by_n": {},
     }
     own = bundle.player_names.index(name) if name in bundle.player_names else None
@@ -223,6 +241,7 @@ def evaluate_player(
         entry = {
             "games": k,
             "tree": _tree(fit_games, population, scored),
+            "seen": _coverage(counts, row, scored),
             "embedding": _top1(emb_probs, scored),
             "prior": _top1(pop_probs, scored, counts, row, fit.best["prior"]),
             "embedding+prior": _top1(emb_probs, scored, counts, row, fit.best["embedding+prior"]),
@@ -284,6 +303,17 @@ def markdown(results: list[dict], tunes=(), default: bool = False) -> str:
         if "own_row" in r:
             own = r["own_row"]
             lines.append(f"| {r['player']} | own row | {own[0]:.1%} / {own[1]:.1%} |" + " |" * 7)
+    lines += [
+        "",
+        "| player | N | test moves whose position the N games reached (all / plies < 10) "
+        "| opening: share of moves, population top-1 |",
+        "|" + " --- |" * 4,
+    ]
+    for r in results:
+        opening = f"{r['opening']['share']:.1%}, {r['opening']['top1']:.1%}"
+        for e in r["by_n"].values():
+            seen = f"{e['seen'][0]:.1%} / {e['seen'][1]:.1%}"
+            lines.append(f"| {r['player']} | {e['games']} | {seen} | {opening} |")
     lines += [
         "",
         "| player | N | as | move | predicted | actual in test (games) |",
