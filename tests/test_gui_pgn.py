@@ -65,8 +65,24 @@ def test_a_null_move_game_is_skipped_with_its_reason(qtbot, make_app, tmp_path: 
     assert_every_ply_predicted(qtbot, app)
 
 
-def assert_every_ply_predicted(qtbot, app) -> None:
+def assert_every_ply_predicted(qtbot, app, fen: str = chess.STARTING_FEN) -> None:
     plies = range(len(app.game.moves) + 1)
     qtbot.waitUntil(lambda: all(app.predictions.dist(p) for p in plies), timeout=3000)
-    board = chess.Board()
-    assert app.predictions.dist(0)[0][0] in board.legal_moves
+    board = chess.Board(fen)
+    for ply, move in enumerate([*app.game.moves, None]):
+        assert all(m in board.legal_moves for m, _ in app.predictions.dist(ply)), ply
+        if move is not None:
+            board.push(move)
+
+
+def test_a_game_from_a_set_up_position_opens_there(qtbot, make_app, tmp_path: Path) -> None:
+    """Odds games (Dad gives his queen) open from their FEN; each ply gets legal predictions."""
+    odds = "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNB1KBNR w KQkq - 0 1"
+    path = tmp_path / "odds.pgn"
+    path.write_text(f'[White "Dad"]\n[Black "Kid"]\n[FEN "{odds}"]\n\n1. e4 e5 2. Nf3 *\n')
+    app = make_app()
+    app.window.open_pgn(str(path))
+    wait_read(qtbot, app)
+    assert app.game.start_fen == odds and app.game.moves == sans("e4 e5 Nf3", chess.Board(odds))
+    assert "skipped" not in status(app)
+    assert_every_ply_predicted(qtbot, app, odds)

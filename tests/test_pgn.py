@@ -141,6 +141,34 @@ def test_lichess_from_position_is_a_fen_start(tmp_path: Path) -> None:
     assert [(g.black, len(m)) for g, m in games] == [("b", 1)]
 
 
+ODDS = "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNB1KBNR w KQkq - 0 1"  # White gives the queen
+
+
+def test_the_board_reads_set_up_positions_training_does_not(tmp_path: Path) -> None:
+    """A queen-odds game and a diagram without moves open on the board (fen_starts);
+    Chess960 and impossible positions are skipped with their reason; a standard FEN
+    header is a standard game. Without fen_starts (training) every FEN start is skipped."""
+    text = (
+        f'[White "Dad"]\n[Black "Kid"]\n[SetUp "1"]\n[FEN "{ODDS}"]\n\n1. e4 e5 2. Nf3 *\n\n'
+        '[White "a"]\n[Black "b"]\n[FEN "8/8/8/8/8/8/6k1/4K2R w K - 0 1"]\n\n*\n\n'
+        '[White "c"]\n[Black "d"]\n'
+        '[FEN "bqnb1rkr/pp3ppp/3ppn2/2p5/5P2/P2P4/NPP1P1PP/BQ1BNRKR w HFhf - 2 9"]\n\n9. g3 *\n\n'
+        '[White "e"]\n[Black "f"]\n[FEN "8/8/8/8/8/8/8/8 w - - 0 1"]\n\n*\n\n'
+        f'[White "g"]\n[Black "h"]\n[FEN "{chess.STARTING_FEN}"]\n\n1. d4 *\n'
+    )
+    path = _write(tmp_path, "odds.pgn", text.encode())
+    shown = list(read_games(path, fen_starts=True))
+    [(odds, moves), (diagram, none), (standard, _)] = [g for g in shown if isinstance(g, tuple)]
+    assert odds.fen == ODDS and [m.uci() for m in moves] == ["e2e4", "e7e5", "g1f3"]
+    assert diagram.fen == "8/8/8/8/8/8/6k1/4K2R w K - 0 1" and none == []
+    assert standard.fen is None and standard.white == "g"
+    reasons = {s.number: s.reason for s in shown if isinstance(s, SkippedGame)}
+    assert reasons == {3: "Chess960 start", 4: "impossible FEN start"}
+    games, skipped = _results(path)
+    assert [g.white for g, _ in games] == ["g"] and games[0][0].fen is None
+    assert [s.reason for s in skipped] == ["FEN start"] * 4
+
+
 def test_tag_like_line_inside_a_comment_does_not_split(tmp_path: Path) -> None:
     text = '[White "a"]\n[Black "b"]\n\n1. e4 {see\n[Event "x"] here} e5 2. Nf3 *\n'
     games, _ = _results(_write(tmp_path, "c.pgn", text.encode()))
@@ -170,7 +198,7 @@ def _slow_tokens(text: str) -> list[list[str]]:
     return out
 
 
-def test_fast_san_agrees_with_python_chess_on_pins_checks_and_en_passant() -> None:
+def test_plain_san_agrees_with_python_chess_on_pins_checks_and_en_passant() -> None:
     # Pinned knight (only the other one may go to d2), en passant, check evasions,
     # promotions and under-promotions, castling both sides, pawn double steps.
     text = (
@@ -280,7 +308,7 @@ def test_non_utf8_masters_files_keep_accented_names(shared_pgn: Path) -> None:
     assert "Bidjukov" in {g.black for g, _ in games}
 
 
-def test_fast_san_agrees_with_python_chess_on_real_games(shared_pgn: Path) -> None:
+def test_plain_san_agrees_with_python_chess_on_real_games(shared_pgn: Path) -> None:
     text = (shared_pgn / "masters/Tal.pgn").read_text(encoding="utf-8")
     head = text[: len(text) // 8]
     head = head[: head.rfind("[Event ")]

@@ -16,7 +16,6 @@ corpus takes grows by about 20 bytes a game (plus its distinct names, dates and 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ from chessgru.errors import UserError
 from chessgru.games import cache, gather, names, pgn
 from chessgru.games.cache import FileData
 from chessgru.games.pgn import SkippedGame
-from chessgru.games.table import VOCABS, GameTable
+from chessgru.games.table import VOCABS, GameTable, header_fields
 from chessgru.progress import progress_bar
 
 #: Game texts per batch sent to a worker: big enough to amortise the hand-over, small
@@ -141,7 +140,7 @@ def _parse_batch(
             assert game.skipped is not None
             skipped.append((game.skipped.number, game.skipped.reason))
             continue
-        games.append(dataclasses.astuple(game.info)[1:])
+        games.append(header_fields(game.info))
         lengths.append(len(game.tokens))
         keys.append(cache.game_key(game.info.date, game.tokens.tobytes()))
         tokens.extend(game.tokens)

@@ -27,6 +27,7 @@ import chess.pgn
 from chessgru.games.files import PGN_SUFFIXES as PGN_SUFFIXES
 from chessgru.games.files import DamagedFile, damage_reason, open_binary, read_lines
 from chessgru.games.files import find_pgn_files as find_pgn_files
+from chessgru.games.san import plain_san
 from chessgru.model.encoding import encode_move, position_words
 
 #: Bump when the reader's output for the same bytes changes (invalidates corpus caches).
@@ -55,6 +56,9 @@ class GameInfo:
     time_control: str | None
     event: str | None
     site: str | None
+    #: The starting position when it is not the standard one (only when a reader asked
+    #: for such games: training always starts from the standard position).
+    fen: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,73 +156,6 @@ def _optional(value: str | None) -> str | None:
     return value if value and value not in ("?", "-") else None
 
 
-_PIECES = {"N": chess.KNIGHT, "B": chess.BISHOP, "R": chess.ROOK, "Q": chess.QUEEN, "K": chess.KING}
-_FILES = "abcdefgh"
-_RANKS = "12345678"
-
-
-def _fast_san(board: chess.Board, san: str) -> chess.Move | None:
-    """The move of a plain SAN ("e4", "exd5", "Nf3", "Qxe7"), else None for board.parse_san.
-
-    ``Board.parse_san`` generates every legal move to a square (about 7 us); most moves in
-    real games have one obvious origin that a few mask operations find, and a move of a
-    piece that is not on a line with its own king, with the king not in check, is legal
-    without further work. Anything unusual (castling, promotions, disambiguation, more
-    than one candidate, en passant, a possible pin) goes the slow, exact way.
-    """
-    n = len(san)
-    if n < 2 or n > 4 or san[-2] not in _FILES or san[-1] not in _RANKS:
-        return None
-    to_sq = _FILES.index(san[-2]) + 8 * _RANKS.index(san[-1])
-    turn = board.turn
-    ours = board.occupied_co[turn]
-    theirs = board.occupied_co[not turn]
-    to_bb = chess.BB_SQUARES[to_sq]
-    if ours & to_bb:
-        return None
-    step = 8 if turn else -8
-    head = san[0]
-    if n == 2:  # pawn push
-        if to_sq >> 3 in (0, 7) or (theirs & to_bb):
-            return None
-        from_sq = to_sq - step
-        if not 0 <= from_sq < 64:
-            return None
-        if not board.pawns & ours & chess.BB_SQUARES[from_sq]:
-            if board.occupied & chess.BB_SQUARES[from_sq] or (to_sq >> 3) != (3 if turn else 4):
-                return None
-            from_sq -= step
-            if not board.pawns & ours & chess.BB_SQUARES[from_sq]:
-                return None
-    elif n == 4 and san[1] == "x" and head in _FILES:  # pawn capture, not en passant
-        if to_sq >> 3 in (0, 7) or not theirs & to_bb:
-            return None
-        from_sq = to_sq - step + _FILES.index(head) - (to_sq & 7)
-        if abs(_FILES.index(head) - (to_sq & 7)) != 1 or not 0 <= from_sq < 64:
-            return None
-        if not board.pawns & ours & chess.BB_SQUARES[from_sq]:
-            return None
-    elif head in _PIECES and (n == 3 or (n == 4 and san[1] == "x")):
-        if n == 4 and not theirs & to_bb:
-            return None
-        candidates = board.attackers_mask(turn, to_sq) & board.pieces_mask(_PIECES[head], turn)
-        if not candidates or candidates & (candidates - 1):
-            return None
-        from_sq = candidates.bit_length() - 1
-    else:
-        return None
-    move = chess.Move(from_sq, to_sq)
-    king = board.king(turn)
-    if king is None:
-        return None
-    # Only an enemy slider on the line through the king and the piece can pin it.
-    sliders = theirs & (board.queens | board.rooks | board.bishops)
-    unpinnable = from_sq != king and not chess.BB_RAYS[king][from_sq] & sliders
-    if unpinnable and not board.attackers_mask(not turn, king):
-        return move
-    return None if board.is_into_check(move) else move
-
-
 def _plain_tokens(turn: chess.Color) -> list[int]:
     """encode_move for every from/to pair (-1 where no token), indexed from << 6 | to."""
     table = []
@@ -240,8 +177,12 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
     """Collects headers and the mainline (moves, tokens, positions); skips everything else.
 
     The first error becomes the skip reason instead of being raised; a game that cannot
-    be used is reported through :attr:`reason`.
+    be used is reported through :attr:`reason`. Games from a set-up position (a FEN
+    header) are skipped unless :attr:`fen_starts`: the board can show them, training
+    cannot use them (every game the model learns from starts from the standard position).
     """
+
+    fen_starts = False
 
     def begin_game(self) -> None:
         self.headers: dict[str, str] = {}
@@ -249,6 +190,8 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         self.tokens = array("H")
         self.words = array("Q")
         self.reason: str | None = None
+        self.start: str | None = None  # the FEN of a non-standard starting position
+        self._at_start = True
         self._san = ""
 
     def visit_header(self, tagname: str, tagvalue: str) -> None:
@@ -260,10 +203,23 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
             self.reason = f"variant {variant}"
             return chess.pgn.SKIP
         fen = self.headers.get("FEN")
-        if fen is not None and fen.split()[:4] != _STARTING_BOARD_FEN:
+        if fen is not None and fen.split()[:4] != _STARTING_BOARD_FEN and not self.fen_starts:
             self.reason = "FEN start"
             return chess.pgn.SKIP
         return None
+
+    def visit_board(self, board: chess.Board) -> None:
+        # Called for the starting position, then again for the final one.
+        if self._at_start is False or board.fen().split()[:4] == _STARTING_BOARD_FEN:
+            self._at_start = False
+            return
+        self._at_start = False
+        if board.chess960:
+            self.reason = "Chess960 start"
+        elif not board.is_valid():
+            self.reason = "impossible FEN start"
+        else:
+            self.start = board.fen()
 
     def begin_variation(self) -> chess.pgn.SkipType:
         return chess.pgn.SKIP
@@ -275,7 +231,7 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         return None
 
     def parse_san(self, board: chess.Board, san: str) -> chess.Move:
-        return _fast_san(board, san) or board.parse_san(san)
+        return plain_san(board, san) or board.parse_san(san)
 
     def visit_move(self, board: chess.Board, move: chess.Move) -> None:
         if self.reason is not None:
@@ -306,6 +262,10 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         return self
 
 
+class _AnyStartVisitor(MainlineVisitor):
+    fen_starts = True
+
+
 @dataclass(slots=True)
 class ParsedGame:
     """One parsed game text: info or skip, and for a usable game its arrays."""
@@ -317,7 +277,7 @@ class ParsedGame:
     words: array
 
 
-def _info(source: str, number: int, headers: dict[str, str]) -> GameInfo:
+def _info(source: str, number: int, headers: dict[str, str], fen: str | None) -> GameInfo:
     result = headers.get("Result", "*").strip()
     return GameInfo(
         source=source,
@@ -331,20 +291,28 @@ def _info(source: str, number: int, headers: dict[str, str]) -> GameInfo:
         time_control=_optional(headers.get("TimeControl")),
         event=_optional(headers.get("Event")),
         site=_optional(headers.get("Site")),
+        fen=fen,
     )
 
 
-def parse_texts(source: str, texts: Iterable[bytes], first_number: int = 1) -> Iterator[ParsedGame]:
-    """Parse game texts (from :func:`split_games`), numbering games from ``first_number``."""
+def parse_texts(
+    source: str, texts: Iterable[bytes], first_number: int = 1, *, fen_starts: bool = False
+) -> Iterator[ParsedGame]:
+    """Parse game texts (from :func:`split_games`), numbering games from ``first_number``.
+
+    ``fen_starts``: also give games from a set-up position (``GameInfo.fen``), and such a
+    position with no moves (a diagram): for the board, never for training.
+    """
     number = first_number
+    visitor_class = _AnyStartVisitor if fen_starts else MainlineVisitor
     for data in texts:
         handle = io.StringIO(decode(data))
         while True:
-            visitor = chess.pgn.read_game(handle, Visitor=MainlineVisitor)
+            visitor = chess.pgn.read_game(handle, Visitor=visitor_class)
             if visitor is None:
                 break
             reason = visitor.reason
-            if reason is None and not visitor.moves:
+            if reason is None and not visitor.moves and visitor.start is None:
                 if not visitor.headers:
                     continue  # stray text between games (e.g. a lone comment), not a game
                 reason = "no moves"
@@ -352,7 +320,7 @@ def parse_texts(source: str, texts: Iterable[bytes], first_number: int = 1) -> I
                 skipped = SkippedGame(source, number, reason)
                 yield ParsedGame(None, skipped, [], visitor.tokens, visitor.words)
             else:
-                info = _info(source, number, visitor.headers)
+                info = _info(source, number, visitor.headers, visitor.start)
                 yield ParsedGame(info, None, visitor.moves, visitor.tokens, visitor.words)
             number += 1
 
@@ -380,14 +348,17 @@ def game_texts(path: Path) -> Iterator[bytes]:
         raise DamagedFile(damage_reason(path, damage[0])) from damage[0]
 
 
-def read_games(path: Path) -> Iterator[tuple[GameInfo, list[chess.Move]] | SkippedGame]:
+def read_games(
+    path: Path, *, fen_starts: bool = False
+) -> Iterator[tuple[GameInfo, list[chess.Move]] | SkippedGame]:
     """Stream the games of one PGN file: (info, mainline moves) or a SkippedGame.
 
     A damaged file gives its games up to the damage, then a SkippedGame saying why.
+    ``fen_starts`` as in :func:`parse_texts`.
     """
     number = 0
     try:
-        for game in parse_texts(str(path), game_texts(Path(path))):
+        for game in parse_texts(str(path), game_texts(Path(path)), fen_starts=fen_starts):
             if game.info is not None:
                 number = game.info.number
                 yield game.info, game.moves

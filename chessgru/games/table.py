@@ -117,13 +117,14 @@ class HeaderPart:
 def part_from_infos(source: str, infos: Sequence[GameInfo]) -> HeaderPart:
     """An in-memory part for games that are already GameInfo objects (packs, tests)."""
     encoder = HeaderEncoder()
-    rows, sites, lengths = encoder.encode([_fields(g) for g in infos])
+    rows, sites, lengths = encoder.encode([header_fields(g) for g in infos])
     offsets = np.zeros(len(infos) + 1, dtype=np.int64)
     np.cumsum(np.asarray(lengths, dtype=np.int64), out=offsets[1:])
     return HeaderPart(source, rows, encoder.vocab, np.frombuffer(sites, np.uint8), offsets)
 
 
-def _fields(game: GameInfo) -> tuple:
+def header_fields(game: GameInfo) -> tuple:
+    """The values of a game's header row, in :data:`FIELDS` order (before encoding)."""
     return tuple(getattr(game, name) for name in FIELDS)
 
 

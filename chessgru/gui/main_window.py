@@ -217,9 +217,8 @@ class MainWindow(QMainWindow):
     def show_game(self, listed: ListedGame) -> None:
         """Show a game of the open PGN file from its start, with its own players."""
         info = listed.info
-        self.game.load(
-            LoadedGame(chess.STARTING_FEN, listed.moves(), info.white, info.black, listed.headers())
-        )
+        start = info.fen or chess.STARTING_FEN
+        self.game.load(LoadedGame(start, listed.moves(), info.white, info.black, listed.headers()))
         self.predictions.players_from_headers(info.white, info.black)
 
     def show_game_list(self) -> None:

@@ -102,7 +102,7 @@ class PgnReader(QObject):
         skipped: list[SkippedGame] = []
         last, sent = time.monotonic(), False
         try:
-            for item in read_games(Path(path)):
+            for item in read_games(Path(path), fen_starts=True):
                 if read_id != self._latest:
                     return
                 time.sleep(0)  # hand the GIL to the GUI thread between games
