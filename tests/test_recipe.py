@@ -42,3 +42,17 @@ def test_recipe_is_one_valid_train_command_that_holds_out_the_masters(
     assert [Path(p).name for p in args.holdout_from] == ["masters"]
     assert len(args.holdout_players) == 9  # every masters file's player
     assert not any("online" in part for part in argv)  # real people's accounts never ship
+
+
+def test_a_recipe_without_a_holdout_trains_on_everything_it_names() -> None:
+    """A base that never saw some players (the few-shot curves' masters-as-new-people arm)
+    has no test games of its own to hold out: the command simply has no --holdout."""
+    text = tomllib.loads((ROOT / "training/base_tower.toml").read_text(encoding="utf-8"))
+    data = text["data"]
+    for key in ("holdout", "holdout_from", "holdout_players"):
+        del data[key]
+    data["train"] = [p for p in data["train"] if p != "masters"]
+    argv = _make_base().train_command(text, Path("base.chessgru"))
+    args = build_parser().parse_args(argv[1:])
+    assert args.holdout is None and not args.holdout_from and not args.holdout_players
+    assert [Path(p).name for p in args.pgn] == ["pgnmentor_players_all.pgn.gz", "amateur"]
