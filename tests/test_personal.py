@@ -173,14 +173,23 @@ def _fits(*figures: tuple[str, int, float, float]) -> personal_fit._Fitted:
 
 
 def test_the_fine_tuned_network_is_kept_only_when_no_person_is_predicted_worse() -> None:
-    start = _fits(("Dad", 50, 0.40, 2.0), ("Kid", 50, 0.30, 2.5))
-    better = _fits(("Dad", 50, 0.45, 1.9), ("Kid", 50, 0.32, 2.4))
+    start = _fits(("Dad", 200, 0.40, 2.0), ("Kid", 200, 0.30, 2.5))
+    better = _fits(("Dad", 200, 0.45, 1.9), ("Kid", 200, 0.32, 2.4))
     chosen, note = personal_fit._choose(start, better)
     assert chosen is better and note["kept"] and "35.0% -> 38.5%" in note["note"]
     assert better.fits[0].before == start.fits[0].before  # "before": the starting model
-    kid_worse = _fits(("Dad", 50, 0.50, 1.8), ("Kid", 50, 0.32, 2.6))
+    kid_worse = _fits(("Dad", 200, 0.50, 1.8), ("Kid", 200, 0.32, 2.6))
     chosen, note = personal_fit._choose(start, kid_worse)
     assert chosen is start and not note["kept"] and "predicts Kid worse" in note["note"]
-    fewer_hits = _fits(("Dad", 50, 0.36, 1.9), ("Kid", 50, 0.30, 2.4))
+    fewer_hits = _fits(("Dad", 200, 0.36, 1.9), ("Kid", 200, 0.30, 2.4))
     chosen, note = personal_fit._choose(start, fewer_hits)
     assert chosen is start and "held-back top-1 35.0% -> 33.0%" in note["note"]
+
+
+def test_a_check_on_a_few_held_back_moves_never_keeps_the_fine_tuned_network() -> None:
+    """Two held-back games cannot tell a better network from noise: the start stays."""
+    start = _fits(("Dad", 40, 0.40, 2.0), ("Kid", 40, 0.30, 2.5))
+    better = _fits(("Dad", 40, 0.50, 1.5), ("Kid", 40, 0.40, 2.0))
+    chosen, note = personal_fit._choose(start, better)
+    assert chosen is start and not note["kept"]
+    assert "too few held-back moves (80)" in note["note"]

@@ -45,6 +45,12 @@ from chessgru.training.personal_report import person_report, report_lines
 # instead of three and the whole fit stays within minutes (issue 11: < 5 min).
 NETWORK_MAX_STEPS = 40
 
+#: Held-back moves below which a fine-tuned network is never kept. Ten games hold back two
+#: (~80 moves): a check that small passed a network that cost Fischer 1.5 points of top-1
+#: on his future games (training/README.md, masters as new people); at 30 games the
+#: fine-tuned network added nothing anyway, while the person's prior does not need it.
+MIN_CHECK_MOVES = 300
+
 
 @dataclass
 class PeopleResult:
@@ -275,6 +281,12 @@ def _choose(start: _Fitted, tuned: _Fitted) -> tuple[_Fitted, dict[str, Any]]:
     change = f"held-back top-1 {figures['top1_start']:.1%} -> {figures['top1_tuned']:.1%}"
     if not moves:
         return start, {**figures, "kept": False, "note": "no held-back games to check it on"}
+    if moves < MIN_CHECK_MOVES:
+        note = (
+            f"too few held-back moves ({moves}) to trust a fine-tuned network; "
+            "the starting network is used"
+        )
+        return start, {**figures, "kept": False, "note": note}
     if worse or hits[1] < hits[0]:
         why = f"it predicts {', '.join(worse)} worse" if worse else change
         note = f"the fine-tuned network is not kept ({why}); the starting network is used"
