@@ -86,3 +86,16 @@ def test_a_game_from_a_set_up_position_opens_there(qtbot, make_app, tmp_path: Pa
     assert app.game.start_fen == odds and app.game.moves == sans("e4 e5 Nf3", chess.Board(odds))
     assert "skipped" not in status(app)
     assert_every_ply_predicted(qtbot, app, odds)
+
+
+def test_a_puzzle_diagram_opens_ready_to_play(qtbot, make_app, tmp_path: Path) -> None:
+    """A position without moves whose Result is 1-0 (a puzzle) is to be played, not over."""
+    fen = "7k/8/6K1/8/8/8/8/R7 w - - 0 1"
+    path = tmp_path / "puzzle.pgn"
+    path.write_text(f'[White "Dad"]\n[Black "Kid"]\n[Result "1-0"]\n[FEN "{fen}"]\n\n1-0\n')
+    app = make_app()
+    app.window.open_pgn(str(path))
+    wait_read(qtbot, app)
+    assert app.game.start_fen == fen and app.game.moves == []
+    app.window.play(chess.Move.from_uci("a1a8"))  # mate in one
+    assert app.game.moves == [chess.Move.from_uci("a1a8")] and app.game.board.is_checkmate()

@@ -154,19 +154,25 @@ def test_the_board_reads_set_up_positions_training_does_not(tmp_path: Path) -> N
         '[White "c"]\n[Black "d"]\n'
         '[FEN "bqnb1rkr/pp3ppp/3ppn2/2p5/5P2/P2P4/NPP1P1PP/BQ1BNRKR w HFhf - 2 9"]\n\n9. g3 *\n\n'
         '[White "e"]\n[Black "f"]\n[FEN "8/8/8/8/8/8/8/8 w - - 0 1"]\n\n*\n\n'
-        f'[White "g"]\n[Black "h"]\n[FEN "{chess.STARTING_FEN}"]\n\n1. d4 *\n'
+        f'[White "g"]\n[Black "h"]\n[FEN "{chess.STARTING_FEN}"]\n\n1. d4 *\n\n'
+        '[White "i"]\n[Black "j"]\n[FEN "not a position"]\n\n1. e4 *\n\n'
+        # Rook odds written with the standard castling rights: the a1 rook is gone.
+        '[White "k"]\n[Black "l"]\n'
+        '[FEN "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/1NBQKBNR w KQkq - 0 1"]\n\n1. e4 *\n'
     )
     path = _write(tmp_path, "odds.pgn", text.encode())
     shown = list(read_games(path, fen_starts=True))
-    [(odds, moves), (diagram, none), (standard, _)] = [g for g in shown if isinstance(g, tuple)]
+    games = [g for g in shown if isinstance(g, tuple)]
+    [(odds, moves), (diagram, none), (standard, _), (rook_odds, _)] = games
+    assert rook_odds.fen == "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/1NBQKBNR w Kkq - 0 1"
     assert odds.fen == ODDS and [m.uci() for m in moves] == ["e2e4", "e7e5", "g1f3"]
     assert diagram.fen == "8/8/8/8/8/8/6k1/4K2R w K - 0 1" and none == []
     assert standard.fen is None and standard.white == "g"
     reasons = {s.number: s.reason for s in shown if isinstance(s, SkippedGame)}
-    assert reasons == {3: "Chess960 start", 4: "impossible FEN start"}
+    assert reasons == {3: "Chess960 start", 4: "impossible FEN start", 6: "invalid FEN start"}
     games, skipped = _results(path)
     assert [g.white for g, _ in games] == ["g"] and games[0][0].fen is None
-    assert [s.reason for s in skipped] == ["FEN start"] * 4
+    assert [s.reason for s in skipped] == ["FEN start"] * 6
 
 
 def test_tag_like_line_inside_a_comment_does_not_split(tmp_path: Path) -> None:

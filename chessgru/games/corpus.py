@@ -112,7 +112,7 @@ def _gather(
 class _FilePart:
     """Parsed games of one batch of a file, in file order."""
 
-    games: list[tuple]  # GameInfo fields without `source`
+    games: list[tuple]  # table.header_fields of each game
     skipped: list[tuple[int, str]]
     lengths: list[int]
     tokens: bytes

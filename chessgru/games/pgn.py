@@ -209,11 +209,18 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         return None
 
     def visit_board(self, board: chess.Board) -> None:
-        # Called for the starting position, then again for the final one.
-        if self._at_start is False or board.fen().split()[:4] == _STARTING_BOARD_FEN:
-            self._at_start = False
+        # python-chess calls this for the starting position and after moves; only the
+        # start matters, and only for a reader that asked for set-up positions.
+        if not self._at_start:
             return
         self._at_start = False
+        if not self.fen_starts or board.move_stack or "FEN" not in self.headers:
+            return
+        # Odds positions are often written with the standard castling rights ("KQkq"
+        # without the h1 rook): drop the impossible rights rather than the game.
+        board.castling_rights = board.clean_castling_rights()
+        if board.fen().split()[:4] == _STARTING_BOARD_FEN:
+            return
         if board.chess960:
             self.reason = "Chess960 start"
         elif not board.is_valid():
@@ -253,7 +260,9 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         self.words.extend(position_words(board))
 
     def handle_error(self, error: Exception) -> None:
-        if self.reason is None:
+        if self.reason is None and self._at_start:  # before the board: its FEN is unreadable
+            self.reason = "invalid FEN start"
+        elif self.reason is None:
             first_word = str(error).split(" ", 1)[0]
             kind = first_word if first_word in ("illegal", "ambiguous", "invalid") else "unreadable"
             self.reason = f"{kind} move '{self._san}' at ply {len(self.moves) + 1}"

@@ -24,7 +24,7 @@ import numpy as np
 from chessgru.games import names as names_module
 from chessgru.games.pgn import GameInfo
 
-#: Columns of a header row (GameInfo's fields without source; site: 0 present, -1 none).
+#: Columns of a header row (GameInfo's fields but source and fen; site: 0 present, -1 none).
 FIELDS = (
     "number",
     "white",
@@ -70,7 +70,7 @@ class HeaderEncoder:
 
     def encode(self, games: Sequence[Sequence[Any]]) -> tuple[np.ndarray, bytes, list[int]]:
         """(int32 rows, the sites' UTF-8 bytes, each site's length) of header tuples
-        (GameInfo's fields without its source)."""
+        (:func:`header_fields` of a GameInfo)."""
         rows: list[list[int]] = []
         sites: list[bytes] = []
         for game in games:

@@ -192,7 +192,10 @@ class GameState(QObject):
         self.headers = dict(game.headers)
         self._set_line(list(game.moves), len(game.moves) if at_end else 0)
         result = game.headers.get("Result", "*")
-        if result in ("1-0", "0-1", "1/2-1/2") and ending(self._final_board()) is None:
+        # A diagram (a set-up position without moves) is there to be played, whatever its
+        # Result tag says (puzzles carry the result of the game they come from).
+        decided = result in ("1-0", "0-1", "1/2-1/2") and bool(game.moves)
+        if decided and ending(self._final_board()) is None:
             self.decided = Ending(result, "Game over")  # resigned, agreed or on time: PGN says not
             self.changed.emit()
         self.set_conditions(Conditions.from_headers(game.headers))
