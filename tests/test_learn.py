@@ -12,6 +12,7 @@ from chessgru.cli import main
 from chessgru.library import learn
 from chessgru.model.bundle import load_bundle
 from chessgru.predict import Predictor
+from chessgru.training import personal_fit
 
 
 @pytest.fixture
@@ -40,7 +41,10 @@ def test_train_from_the_library(data: Path, capsys) -> None:
     assert "or --library" in capsys.readouterr().err
 
 
-def test_learn_writes_a_new_model_and_scores_each_person(data: Path) -> None:
+def test_learn_writes_a_new_model_and_scores_each_person(data: Path, monkeypatch) -> None:
+    # Six games each hold back too few moves to check a fine-tuned network: allow it here,
+    # so the whole path (fine-tune, both networks, the choice) runs.
+    monkeypatch.setattr(personal_fit, "MIN_CHECK_MOVES", 0)
     start = tiny_model(data / "tiny.chessgru")
     steps: list[tuple[int, int]] = []
     learned = learn.learn(start=start, threads=1, on_step=lambda *s: steps.append(s))
@@ -72,3 +76,16 @@ def test_the_learning_process_reports_json_lines(data: Path, capsys) -> None:
     empty = data / "empty.sqlite3"
     assert learn.main(["--library", str(empty), "--start", str(start)]) == 2
     assert "no games to learn from" in capsys.readouterr().out
+
+
+def test_too_few_held_back_moves_skip_the_network_fine_tune(data: Path, monkeypatch) -> None:
+    """With six games each no check could keep a fine-tuned network: it is not trained
+    (seconds saved after every game), the report says why, the progress still ends."""
+    monkeypatch.setattr(personal_fit, "_fine_tune", lambda *a, **k: pytest.fail("trained"))
+    start = tiny_model(data / "tiny.chessgru")
+    steps: list[tuple[int, int]] = []
+    learned = learn.learn(start=start, threads=1, on_step=lambda *s: steps.append(s))
+    assert steps[-1] == (4, 4)
+    assert "too few held-back moves" in learned.report[-1]
+    network = load_bundle(learned.model).personal["network"]
+    assert network["kept"] is False

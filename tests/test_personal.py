@@ -192,4 +192,4 @@ def test_a_check_on_a_few_held_back_moves_never_keeps_the_fine_tuned_network() -
     better = _fits(("Dad", 40, 0.50, 1.5), ("Kid", 40, 0.40, 2.0))
     chosen, note = personal_fit._choose(start, better)
     assert chosen is start and not note["kept"]
-    assert "too few held-back moves (80)" in note["note"]
+    assert "too few held-back moves (80, fewer than 300)" in note["note"]

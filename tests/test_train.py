@@ -415,8 +415,11 @@ def test_a_finished_run_is_trained_longer_with_resume(
     )
     # Another learning rate is another run: nothing to extend, and the model stays.
     assert main([*run, "--max-steps", "9", "--lr", "0.01", "--resume"]) == 2
-    assert "trained on other games or with other settings" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "was trained on other games or with other settings" in err
     assert load_bundle(out).train_config["max_steps"] == 6
     # The same max_steps again: it is finished, not another run's.
     assert main([*run, "--max-steps", "6", "--resume"]) == 2
-    assert "only a larger --max-steps extends" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "has already trained 6 steps; a larger --max-steps" in err
+    assert "other settings" not in err

@@ -121,7 +121,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="when fine-tuning: auto (default): the network fine-tuned (as all, or head for "
         "a model with a tower) with each person's newest fifth held back, then each person's "
-        "move-frequency prior, the network kept only when their held-back games say it helps; "
+        "move-frequency prior, the network kept only when their held-back games (300 moves "
+        "at least) say it helps; "
         "personal: the prior alone (seconds, the network untouched); all, head (all but the "
         "board-reading tower), players (only the embeddings, default lr 0.02): the network "
         "only. With auto, an option of the training group (--epochs, --lr, --max-steps, ...) "

@@ -39,6 +39,21 @@ def finished_steps(train_config: dict, config: TrainConfig) -> int | None:
     return old_steps if same else None
 
 
+def refusal(out: Path, config: TrainConfig) -> str:
+    """Why the finished model ``out`` cannot be trained longer under ``config`` (one clause)."""
+    try:
+        trained = load_bundle(out).train_config
+    except UserError:
+        return f"{out} is not a chessgru model"
+    steps = trained.get("max_steps")
+    if isinstance(steps, int) and config.max_steps is not None and steps >= config.max_steps:
+        return f"{out} has already trained {steps} steps; a larger --max-steps trains it longer"
+    return (
+        f"{out} was trained on other games or with other settings "
+        "(only a larger --max-steps extends a finished model)"
+    )
+
+
 def position(plan: data.Plan, steps: int) -> tuple[int, int, float]:
     """``(epoch, batch, plies)`` after ``steps`` steps of the plan."""
     epoch, batch, plies = 0, 0, 0.0
@@ -61,7 +76,7 @@ def checkpoint_from_model(
     """
     try:
         bundle = load_bundle(out)
-    except UserError:  # not a model, or not ours: the caller's usual resume error stands
+    except UserError:  # not a model, or not ours: the caller says so (refusal)
         return None
     steps = finished_steps(bundle.train_config, config)
     if steps is None or bundle.player_names != plan.players:

@@ -214,10 +214,8 @@ def fit_corpus(
         steps = extend.checkpoint_from_model(out, checkpoint, model, plan, config)
         if steps is None:
             raise UserError(
-                f"There is no checkpoint to resume from, and {out} cannot be trained longer: "
-                "it was trained on other games or with other settings (only a larger "
-                "--max-steps extends a finished model); choose another --out, or run "
-                "without --resume to train it again from the start."
+                f"There is no checkpoint to resume from: {extend.refusal(out, config)}; "
+                "or choose another --out, or run without --resume to start over."
             )
         log(f"{out} finished {steps} steps of this run: extending it to {plan.total_steps}")
     start_tally = None

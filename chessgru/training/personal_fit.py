@@ -45,10 +45,10 @@ from chessgru.training.personal_report import person_report, report_lines
 # instead of three and the whole fit stays within minutes (issue 11: < 5 min).
 NETWORK_MAX_STEPS = 40
 
-#: Held-back moves below which a fine-tuned network is never kept. Ten games hold back two
-#: (~80 moves): a check that small passed a network that cost Fischer 1.5 points of top-1
-#: on his future games (training/README.md, masters as new people); at 30 games the
-#: fine-tuned network added nothing anyway, while the person's prior does not need it.
+#: Held-back moves below which a fine-tuned network is neither trained nor kept. Ten games
+#: hold back two (~80 moves): a check that small passed a network that cost Fischer 1.5
+#: points of top-1 on his later games (training/README.md, masters as new people); at 30
+#: games the network had added at most 0.1 point over the person's prior alone.
 MIN_CHECK_MOVES = 300
 
 
@@ -146,7 +146,11 @@ def fit_people_corpus(
     )
     population = fitted.model  # its row 0 is the starting model's population
     note: dict[str, Any] = {}
-    if network:
+    held_back = sum(f.val_moves for f in fitted.fits)
+    if network and held_back < MIN_CHECK_MOVES:  # no check could keep it: do not train it
+        note = _too_few(held_back)
+        progress.add(len(chosen))
+    elif network:
         tuned = _fine_tune(corpus, chosen, start, network, threads, show_progress)
         if tuned is None:
             note = {"kept": False, "note": "too few games to fine-tune and check the network"}
@@ -267,6 +271,14 @@ def _fine_tune(
         return load_bundle(out)
 
 
+def _too_few(moves: int) -> dict[str, Any]:
+    note = (
+        f"too few held-back moves ({moves}, fewer than {MIN_CHECK_MOVES}) to trust a "
+        "fine-tuned network; the starting network is used"
+    )
+    return {"kept": False, "note": note}
+
+
 def _choose(start: _Fitted, tuned: _Fitted) -> tuple[_Fitted, dict[str, Any]]:
     """The fine-tuned network when it is no worse on the held-back games, else the start."""
     pairs = [(s, t) for s, t in zip(start.fits, tuned.fits, strict=True) if s.val_moves]
@@ -282,11 +294,7 @@ def _choose(start: _Fitted, tuned: _Fitted) -> tuple[_Fitted, dict[str, Any]]:
     if not moves:
         return start, {**figures, "kept": False, "note": "no held-back games to check it on"}
     if moves < MIN_CHECK_MOVES:
-        note = (
-            f"too few held-back moves ({moves}) to trust a fine-tuned network; "
-            "the starting network is used"
-        )
-        return start, {**figures, "kept": False, "note": note}
+        return start, {**figures, **_too_few(moves)}
     if worse or hits[1] < hits[0]:
         why = f"it predicts {', '.join(worse)} worse" if worse else change
         note = f"the fine-tuned network is not kept ({why}); the starting network is used"
