@@ -39,12 +39,15 @@ def finished_steps(train_config: dict, config: TrainConfig) -> int | None:
     return old_steps if same else None
 
 
-def refusal(out: Path, config: TrainConfig) -> str:
-    """Why the finished model ``out`` cannot be trained longer under ``config`` (one clause)."""
-    try:
-        trained = load_bundle(out).train_config
-    except UserError:
-        return f"{out} is not a chessgru model"
+def _cannot_extend(why: str) -> UserError:
+    return UserError(
+        f"There is no checkpoint to resume from: {why}; "
+        "or choose another --out, or run without --resume to start over."
+    )
+
+
+def _why_not(out: Path, trained: dict, config: TrainConfig) -> str:
+    """Why the finished model ``out`` (trained with ``trained``) does not extend to ``config``."""
     steps = trained.get("max_steps")
     if isinstance(steps, int) and config.max_steps is not None and steps >= config.max_steps:
         return f"{out} has already trained {steps} steps; a larger --max-steps trains it longer"
@@ -68,19 +71,19 @@ def position(plan: data.Plan, steps: int) -> tuple[int, int, float]:
 
 def checkpoint_from_model(
     out: Path, checkpoint: Path, model: ChessGRU, plan: data.Plan, config: TrainConfig
-) -> int | None:
+) -> int:
     """Write ``checkpoint`` from the finished model ``out`` when ``config`` extends its run.
 
-    Returns the step the longer run resumes at, or None (nothing written) when ``out`` was
-    trained with other settings or games, or is no model at all.
+    Returns the step the longer run resumes at. UserError, nothing written, when ``out``
+    is no model, already trained that long, or was trained with other settings or games.
     """
     try:
         bundle = load_bundle(out)
-    except UserError:  # not a model, or not ours: the caller says so (refusal)
-        return None
+    except UserError:
+        raise _cannot_extend(f"{out} is not a chessgru model") from None
     steps = finished_steps(bundle.train_config, config)
     if steps is None or bundle.player_names != plan.players:
-        return None
+        raise _cannot_extend(_why_not(out, bundle.train_config, config))
     model.load_state_dict(bundle.state_dict)
     epoch, batch, plies = position(plan, steps)
     history = list(bundle.metrics.get("history") or [])

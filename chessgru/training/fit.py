@@ -212,11 +212,6 @@ def fit_corpus(
     if resume and rt.main and not checkpoint.is_file() and out.is_file():
         # A finished run of these settings with fewer steps: go on from where it stopped.
         steps = extend.checkpoint_from_model(out, checkpoint, model, plan, config)
-        if steps is None:
-            raise UserError(
-                f"There is no checkpoint to resume from: {extend.refusal(out, config)}; "
-                "or choose another --out, or run without --resume to start over."
-            )
         log(f"{out} finished {steps} steps of this run: extending it to {plan.total_steps}")
     start_tally = None
     if start is not None and rt.main:  # what fine-tuning is measured against

@@ -146,9 +146,9 @@ def fit_people_corpus(
     )
     population = fitted.model  # its row 0 is the starting model's population
     note: dict[str, Any] = {}
-    held_back = sum(f.val_moves for f in fitted.fits)
-    if network and held_back < MIN_CHECK_MOVES:  # no check could keep it: do not train it
-        note = _too_few(held_back)
+    too_few = _too_few(sum(f.val_moves for f in fitted.fits))
+    if network and too_few:  # no check could keep a fine-tuned network: do not train one
+        note = too_few
         progress.add(len(chosen))
     elif network:
         tuned = _fine_tune(corpus, chosen, start, network, threads, show_progress)
@@ -271,7 +271,10 @@ def _fine_tune(
         return load_bundle(out)
 
 
-def _too_few(moves: int) -> dict[str, Any]:
+def _too_few(moves: int) -> dict[str, Any] | None:
+    """The network note when ``moves`` held-back moves cannot check a fine-tune, else None."""
+    if moves >= MIN_CHECK_MOVES:
+        return None
     note = (
         f"too few held-back moves ({moves}, fewer than {MIN_CHECK_MOVES}) to trust a "
         "fine-tuned network; the starting network is used"
@@ -293,8 +296,8 @@ def _choose(start: _Fitted, tuned: _Fitted) -> tuple[_Fitted, dict[str, Any]]:
     change = f"held-back top-1 {figures['top1_start']:.1%} -> {figures['top1_tuned']:.1%}"
     if not moves:
         return start, {**figures, "kept": False, "note": "no held-back games to check it on"}
-    if moves < MIN_CHECK_MOVES:
-        return start, {**figures, **_too_few(moves)}
+    if too_few := _too_few(moves):
+        return start, {**figures, **too_few}
     if worse or hits[1] < hits[0]:
         why = f"it predicts {', '.join(worse)} worse" if worse else change
         note = f"the fine-tuned network is not kept ({why}); the starting network is used"
