@@ -219,14 +219,15 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         # Odds positions are often written with the standard castling rights ("KQkq"
         # without the h1 rook): drop the impossible rights rather than the game.
         board.castling_rights = board.clean_castling_rights()
-        if board.fen().split()[:4] == _STARTING_BOARD_FEN:
+        fen = board.fen()
+        if fen.split()[:4] == _STARTING_BOARD_FEN:
             return
         if board.chess960:
             self.reason = "Chess960 start"
         elif not board.is_valid():
             self.reason = "impossible FEN start"
         else:
-            self.start = board.fen()
+            self.start = fen
 
     def begin_variation(self) -> chess.pgn.SkipType:
         return chess.pgn.SKIP
@@ -260,9 +261,11 @@ class MainlineVisitor(chess.pgn.BaseVisitor["MainlineVisitor"]):
         self.words.extend(position_words(board))
 
     def handle_error(self, error: Exception) -> None:
-        if self.reason is None and self._at_start:  # before the board: its FEN is unreadable
+        if self.reason is not None:
+            return
+        if self._at_start:  # before the board: its FEN is unreadable
             self.reason = "invalid FEN start"
-        elif self.reason is None:
+        else:
             first_word = str(error).split(" ", 1)[0]
             kind = first_word if first_word in ("illegal", "ambiguous", "invalid") else "unreadable"
             self.reason = f"{kind} move '{self._san}' at ply {len(self.moves) + 1}"
