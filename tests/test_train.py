@@ -337,6 +337,7 @@ def test_help_states_the_defaults_the_trainer_really_uses() -> None:
     import argparse
 
     from chessgru.commands import train as command
+    from chessgru.commands import train_settings as settings
     from chessgru.model.network import ModelConfig
 
     parser = argparse.ArgumentParser()
@@ -349,11 +350,11 @@ def test_help_states_the_defaults_the_trainer_really_uses() -> None:
         )
         if not found:
             continue
-        if action.dest in command._TRAIN_FIELDS:
-            field = command._TRAIN_FIELDS[action.dest]
+        if action.dest in settings._TRAIN_FIELDS:
+            field = settings._TRAIN_FIELDS[action.dest]
             real = getattr(config, field)
         else:
-            field, real = "", getattr(model, command._MODEL_FIELDS[action.dest])
+            field, real = "", getattr(model, settings._MODEL_FIELDS[action.dest])
         assert float(found.group(1)) == real, action.option_strings
         if found.group(2):
             assert float(found.group(2)) == FINE_TUNE_DEFAULTS[field], action.option_strings

@@ -28,7 +28,7 @@ from make_base import ROOT, train_command  # noqa: E402
 
 from chessgru.cli import build_parser  # noqa: E402
 from chessgru.commands.common import aliases  # noqa: E402
-from chessgru.commands.train import configs  # noqa: E402
+from chessgru.commands.train_settings import configs  # noqa: E402
 from chessgru.training import data, fit, pack  # noqa: E402
 from chessgru.training.runtime import resolve_runtime  # noqa: E402
 

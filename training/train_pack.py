@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from chessgru.cli import build_parser
-from chessgru.commands.train import configs
+from chessgru.commands.train_settings import configs
 from chessgru.errors import UserError
 from chessgru.games.corpus import Corpus
 from chessgru.training import fit, pack
