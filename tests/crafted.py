@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import resource
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import chess
@@ -38,3 +42,21 @@ def pgn_text(n: int, seed: int = 0) -> str:
 def write_pgn(path: Path, n: int, seed: int = 0) -> Path:
     path.write_text(pgn_text(n, seed), encoding="utf-8")
     return path
+
+
+@contextlib.contextmanager
+def file_size_limit(nbytes: int) -> Iterator[None]:
+    """Writes that grow a file past ``nbytes`` fail for real (EFBIG), as on a full disk.
+
+    The kernel refuses the write itself, so the libraries' own error paths run, not a
+    mock of them (safetensors and torch once reported a full disk as their own errors).
+    SIGXFSZ is ignored meanwhile so that the write returns the error instead of a kill.
+    """
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)

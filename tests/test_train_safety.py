@@ -13,15 +13,17 @@ import numpy as np
 import pytest
 import torch
 
+from chessgru.atomic import describe_os_error
 from chessgru.cli import main
 from chessgru.errors import UserError
-from chessgru.model import bundle as bundle_mod
 from chessgru.model import encoding
 from chessgru.model.bundle import HEADER_KEY, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
+from chessgru.training import checkpoint as ckpt_mod
+from chessgru.training import fit as fit_mod
 from chessgru.training import loop
 from chessgru.training import report as train_report
-from tests.crafted import write_pgn
+from tests.crafted import file_size_limit, write_pgn
 
 TINY = ["--from-scratch", "--hidden", "16", "--layers", "1", "--threads", "1", "--device", "cpu"]
 
@@ -79,21 +81,56 @@ def test_unwritable_out_folder_fails_before_training(
 def test_full_disk_keeps_the_checkpoint_and_says_how_to_resume(
     games: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
+    """The model file's write fails in the kernel (as on a full disk): one sentence, the
+    checkpoint kept, and --resume writes the model once there is room."""
     out = tmp_path / "m.chessgru"
+    real = fit_mod.save_bundle
 
-    def disk_full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def on_a_full_disk(*args, **kwargs):
+        with file_size_limit(4096):
+            return real(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(bundle_mod, "save_file", disk_full)
+        patch.setattr(fit_mod, "save_bundle", on_a_full_disk)
         assert train(games, out) == 2
     err = capsys.readouterr().err
-    assert "disk is full" in err and "--resume" in err and "Traceback" not in err
+    assert f"Could not write {out}" in err and "--resume" in err and "Traceback" not in err
     assert not out.exists()
     assert (tmp_path / "m.chessgru.ckpt").is_file()
     assert not list(tmp_path.glob(".*.tmp"))
     assert train(games, out, "--resume") == 0
     assert load_bundle(out).config.hidden == 16
+
+
+def test_a_checkpoint_that_cannot_be_written_keeps_the_previous_one(
+    games: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    out, saves = tmp_path / "m.chessgru", []
+    real = ckpt_mod.save
+
+    def second_on_a_full_disk(path, *args, **kwargs):
+        saves.append(path)
+        if len(saves) == 1:
+            return real(path, *args, **kwargs)
+        kept = path.read_bytes()
+        with file_size_limit(4096):
+            try:
+                return real(path, *args, **kwargs)
+            finally:
+                assert path.read_bytes() == kept
+
+    monkeypatch.setattr(ckpt_mod, "save", second_on_a_full_disk)
+    assert train(games, out, "--checkpoint-every", "1") == 2
+    err = capsys.readouterr().err
+    assert "Could not write the checkpoint" in err and "--resume" in err
+    assert "Traceback" not in err and len(saves) == 2
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_full_disk_is_named_as_such() -> None:
+    assert describe_os_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))) == (
+        "the disk is full"
+    )
 
 
 def _poison(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,6 +155,23 @@ def test_a_diverging_training_stops_and_keeps_the_previous_model(
     _poison(monkeypatch)
     assert train(games, model, "--epochs", "2") == 2
     assert "diverged" in capsys.readouterr().err
+    assert model.read_bytes() == before
+
+
+@pytest.mark.parametrize("steps", [["--epochs", "1"], ["--max-steps", "3"]])
+def test_a_finite_but_exploded_loss_is_divergence_too(
+    games: Path, tmp_path: Path, capsys, monkeypatch, steps: list[str]
+) -> None:
+    """--lr 1 on Capablanca's games kept the loss finite but at 144.8 nats, far worse than
+    a uniform guess (7.5): stopped like a NaN, whether the run ends on an epoch or inside
+    one. (The crafted games are too easy to explode for real, so the validation says it.)"""
+    model = tiny_model_file(tmp_path / "m.chessgru")
+    before = model.read_bytes()
+    monkeypatch.setattr(loop, "validation_figures", lambda *args: (144.8, 0.0))
+    argv = ["train", str(games), "--out", str(model), *TINY, "--batch-size", "64"]
+    assert main([*argv, *steps]) == 2
+    err = capsys.readouterr().err
+    assert "diverged" in err and "worse than a uniform guess" in err and "Traceback" not in err
     assert model.read_bytes() == before
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from chessgru import __version__
 from chessgru.atomic import atomic_write, check_writable, describe_os_error
@@ -172,10 +172,11 @@ def save_bundle(
             f"The weights for {path} are not all finite numbers (the training diverged); "
             "nothing was written."
         )
-    with atomic_write(path) as tmp:
-        save_file(
-            tensors, str(tmp), metadata={HEADER_KEY: json.dumps(json_safe(header), allow_nan=False)}
-        )
+    # Serialised in memory and written by Python: safetensors' own file writer reports a
+    # full disk as a SafetensorError, which would escape every OSError handler.
+    blob = save(tensors, metadata={HEADER_KEY: json.dumps(json_safe(header), allow_nan=False)})
+    with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        f.write(blob)
 
 
 def all_finite(tensors: Mapping[str, torch.Tensor]) -> bool:

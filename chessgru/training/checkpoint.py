@@ -10,6 +10,7 @@ run killed at any moment leaves the previous checkpoint intact.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 from pathlib import Path
@@ -46,9 +47,11 @@ def save(
         "best": best or {},
         "optimizer": optimizer.state_dict(),
     }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)  # to a path, torch reports a full disk as a RuntimeError
     try:
-        with atomic_write(path) as tmp:
-            torch.save(payload, tmp)
+        with atomic_write(path) as tmp, open(tmp, "wb") as f:
+            f.write(buffer.getbuffer())
     except OSError as exc:
         raise UserError(
             f"Could not write the checkpoint {path}: {describe_os_error(exc)}; the previous "

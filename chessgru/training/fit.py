@@ -28,7 +28,13 @@ from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.training import data, extend
 from chessgru.training import report as train_report
 from chessgru.training.config import TrainConfig
-from chessgru.training.loop import Logger, make_logger, run_training, validation_loss
+from chessgru.training.loop import (
+    Logger,
+    check_converged,
+    make_logger,
+    run_training,
+    validation_loss,
+)
 from chessgru.training.runtime import Runtime, resolve_runtime
 
 
@@ -232,8 +238,10 @@ def fit_corpus(
     if not state.stopped_early and state.step < plan.total_steps:
         return None
     val_loss = state.best_val
-    if math.isinf(val_loss):
+    if math.isinf(val_loss):  # the run ended inside an epoch: no epoch validated it
         val_loss = validation_loss(model, plan, config, rt)
+        if len(plan.val):
+            check_converged(val_loss, state.step, config)
     if not rt.main:
         return None
     tally = train_report.legal_accuracy(

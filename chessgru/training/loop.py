@@ -28,12 +28,18 @@ import torch
 import torch.nn.functional as F
 
 from chessgru.errors import UserError
+from chessgru.model import encoding
 from chessgru.model.network import ChessGRU
 from chessgru.progress import progress_bar
 from chessgru.training import checkpoint as ckpt
 from chessgru.training import data
 from chessgru.training.config import Progress, TrainConfig
 from chessgru.training.runtime import Runtime, all_sum, autocast
+
+# Cross-entropy of a uniform guess over every move token. A validation loss a nat above it
+# predicts far worse than knowing nothing (a far too large --lr), however finite; the nat
+# of slack lets a freshly initialised network, a hair above uniform, pass.
+UNIFORM_LOSS = math.log(encoding.VOCAB_SIZE)
 
 
 def lr_at(step: int, total: int, config: TrainConfig) -> float:
@@ -253,8 +259,8 @@ def _end_epoch(
         record |= {"train_loss": loss / plies, "train_acc": hits / plies}
     state.history.append(record)
     no_val = len(plan.val) == 0
-    if not no_val and not math.isfinite(val):
-        raise diverged(state.step, config)
+    if not no_val:
+        check_converged(val, state.step, config)
     improved = no_val or val < state.best_val  # no validation games: keep the last
     if improved:
         state.best_val = state.best_val if no_val else val
@@ -276,11 +282,26 @@ def _end_epoch(
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def diverged(step: int, config: TrainConfig) -> UserError:
-    """The error that stops a run whose loss stopped being a number (NaN or infinite)."""
+def check_converged(val: float, step: int, config: TrainConfig) -> None:
+    """Stop the run (UserError) when its validation loss ``val`` is not a number or far
+    worse than a uniform guess: such weights must never become a model file."""
+    if not math.isfinite(val):
+        raise diverged(step, config)
+    if val > UNIFORM_LOSS + 1:
+        raise diverged(step, config, val)
+
+
+def diverged(step: int, config: TrainConfig, val: float | None = None) -> UserError:
+    """The error that stops a run whose loss stopped being a number (NaN or infinite), or
+    whose validation loss ``val`` is worse than a uniform guess over the move vocabulary."""
+    what = (
+        "the loss is no longer a finite number"
+        if val is None
+        else f"its validation loss {val:.2f} is far worse than a uniform guess's {UNIFORM_LOSS:.2f}"
+    )
     return UserError(
-        f"The training diverged at step {step} (the loss is no longer a finite number), so "
-        f"no model was written; train again with a smaller --lr than {config.lr:g}."
+        f"The training diverged at step {step} ({what}), so no model was written; "
+        f"train again with a smaller --lr than {config.lr:g}."
     )
 
 
