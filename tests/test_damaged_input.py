@@ -14,6 +14,8 @@ import zstandard
 from chessgru.cli import main
 from chessgru.games import pgn
 from chessgru.games.corpus import load_corpus
+from chessgru.model.bundle import save_bundle
+from chessgru.model.network import ChessGRU, ModelConfig
 from tests.crafted import pgn_text, random_game_text, write_pgn
 
 N = 60  # games in each crafted file
@@ -73,6 +75,40 @@ def test_commands_report_a_damaged_file_instead_of_a_traceback(
     assert f"{bad} game" in out and "damaged file" in out
     last = list(pgn.read_games(bad))[-1]
     assert isinstance(last, pgn.SkippedGame) and "damaged file" in last.reason
+
+
+@pytest.mark.parametrize("case", ["gz-truncated", "bz2-truncated", "gz-garbage", "gz-foreign"])
+def test_evaluate_and_train_name_the_damaged_file(tmp_path: Path, case: str, capsys) -> None:
+    """Both go on with the other files, and say which file lost games and why (evaluate
+    on stderr: its stdout may be the JSON report)."""
+    bad = damaged(tmp_path, case)
+    good = write_pgn(tmp_path / "good.pgn", N, seed=2)
+    argv = ["evaluate", str(bad), str(good), "--no-model", "--min-games", "5", "--json"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"damaged: {bad} (damaged file" in err and "Traceback" not in err
+    out = tmp_path / "m.chessgru"
+    tiny = ["--from-scratch", "--hidden", "16", "--layers", "1", "--max-steps", "1"]
+    assert main(["train", str(bad), str(good), "--out", str(out), *tiny, "--threads", "1"]) == 0
+    assert f"damaged: {bad} (damaged file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", b"this is no PGN", None])
+def test_predict_pgn_with_nothing_usable_is_an_error(
+    tmp_path: Path, content: bytes | None, capsys
+) -> None:
+    """Nothing to predict is exit 2 and one sentence, like `players` (None: a plain PGN
+    under a .gz name, which is damaged as a gzip file)."""
+    path = tmp_path / "games.pgn"
+    if content is None:
+        path = damaged(tmp_path, "gz-foreign")
+    else:
+        path.write_bytes(content)
+    model = tmp_path / "m.chessgru"
+    save_bundle(model, ChessGRU(ModelConfig(hidden=8, layers=1, embed=8, board_dim=8)), ["p"])
+    assert main(["predict", "--model", str(model), "--pgn", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"No usable games in {path}" in err and "Traceback" not in err
 
 
 def deny(monkeypatch: pytest.MonkeyPatch, secret: Path) -> None:

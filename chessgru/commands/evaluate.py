@@ -127,11 +127,14 @@ def run(args: argparse.Namespace) -> int:
     from chessgru.evaluation.baselines import EngineBaseline
     from chessgru.evaluation.report import format_report, plot_report
     from chessgru.games.corpus import load_corpus
+    from chessgru.games.pgn import skip_line
     from chessgru.model.bundle import json_safe
 
     _check(args)
     predictor = _load_predictor(args)
     corpus = load_corpus(args.pgn, aliases=aliases(args), merge_names=not args.no_merge)
+    if corpus.skipped:  # on stderr: stdout may be the JSON report
+        print(f"chessgru: {skip_line(corpus.skipped)}", file=sys.stderr)
     players = choose_players(corpus, args.players, args.min_games)
     engine = EngineBaseline(args.engine, args.engine_depth) if args.engine else None
     try:

@@ -139,7 +139,7 @@ def _predict_position(args: argparse.Namespace, predictor) -> int:
 
 
 def _predict_pgn(args: argparse.Namespace, predictor) -> int:
-    from chessgru.games.pgn import GameInfo, read_games
+    from chessgru.games.pgn import GameInfo, SkippedGame, read_games, skip_summary
     from chessgru.predict import GameInput
 
     fixed = None if args.player is None else predictor.resolve_player(args.player)
@@ -153,11 +153,13 @@ def _predict_pgn(args: argparse.Namespace, predictor) -> int:
         return rows[name]
 
     pending: deque[tuple[GameInfo, GameInput]] = deque()
+    skipped: list[SkippedGame] = []
 
     def games() -> Iterator[GameInput]:
         for item in read_games(args.pgn):
             if not isinstance(item, tuple):
                 print(f"chessgru: skipped game {item.number}: {item.reason}", file=sys.stderr)
+                skipped.append(item)
                 continue
             info, moves = item
             game = GameInput(
@@ -171,6 +173,7 @@ def _predict_pgn(args: argparse.Namespace, predictor) -> int:
             pending.append((info, game))
             yield game
 
+    predicted = 0
     for predictions in predictor.predict_games(games(), k=args.top):
         info, game = pending.popleft()
         for ply, (move, top) in enumerate(zip(game.moves, predictions, strict=True)):
@@ -183,6 +186,10 @@ def _predict_pgn(args: argparse.Namespace, predictor) -> int:
                 "top": [[m.uci(), round(p, 6)] for m, p in top],
             }
             print(json.dumps(line))
+        predicted += 1
+    if not predicted:
+        summary = f" ({len(skipped)} skipped: {skip_summary(skipped)})" if skipped else ""
+        raise UserError(f"No usable games in {args.pgn}{summary}.")
     return 0
 
 

@@ -17,7 +17,7 @@ import io
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +79,19 @@ def skip_summary(skipped: Iterable[SkippedGame]) -> str:
     """Counts by kind of reason, most first: "3 FEN start, 1 variant Crazyhouse"."""
     counts = Counter(reason_kind(s.reason) for s in skipped)
     return ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
+
+
+def skip_line(skipped: Sequence[SkippedGame]) -> str:
+    """One line for a command's log: the skipped games by reason, every damaged file by
+    name (its games after the damage are lost, which a count alone would hide)."""
+    damaged = sorted(
+        {f"{s.source} ({s.reason})" for s in skipped if s.reason.startswith("damaged file")}
+    )
+    named = f"; damaged: {', '.join(damaged)}" if damaged else ""
+    return (
+        f"{len(skipped)} games skipped ({skip_summary(skipped)}){named}; "
+        "`chessgru players --verbose PGN...` lists each with its file and number"
+    )
 
 
 # ----------------------------------------------------------------------------- splitting

@@ -22,7 +22,7 @@ from chessgru.atomic import check_writable, describe_os_error
 from chessgru.errors import UserError
 from chessgru.games import split
 from chessgru.games.corpus import Corpus, load_corpus
-from chessgru.games.pgn import find_pgn_files, skip_summary
+from chessgru.games.pgn import find_pgn_files, skip_line, skip_summary
 from chessgru.model.bundle import Bundle, build_model, check_out_path, load_bundle, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
 from chessgru.training import data, extend
@@ -156,10 +156,7 @@ def fit(
     try:
         corpus = _load(paths, rt, aliases=aliases, merge_names=merge_names, progress=show_progress)
         if corpus.skipped:
-            log(
-                f"{len(corpus.skipped)} games skipped ({skip_summary(corpus.skipped)}); "
-                "`chessgru players --verbose PGN...` lists each with its file and number"
-            )
+            log(skip_line(corpus.skipped))
         if config.population_from:
             anonymous = population_only(corpus, config.population_from)
             log(f"{anonymous} games train the population only (--population-from)")
