@@ -173,6 +173,24 @@ def test_arrows_to_one_square_share_one_head_with_stacked_labels(qtbot, make_app
     app.window.board.grab()
 
 
+def test_a_capture_label_leaves_the_taken_piece_in_sight(qtbot, make_app) -> None:
+    """Labels of captures sit where each arrow enters the square, not on the piece; a
+    click on one still plays its move."""
+    app = make_app()
+    for move in sans("e4 e5 Nf3 Nc6 Bb5 a6 Bxc6 dxc6 O-O f6 d4 exd4"):
+        app.window.play(move)
+    board = app.window.board
+    nxd4, qxd4, e5 = (chess.Move.from_uci(u) for u in ("f3d4", "d1d4", "e4e5"))
+    board.set_arrows([Arrow(nxd4, 0.9), Arrow(qxd4, 0.05), Arrow(e5, 0.03)])
+    boxes = dict((a.move, box) for a, box in board.head_rows())
+    taken = board.square_center(chess.D4)
+    assert not boxes[nxd4].contains(taken) and not boxes[qxd4].contains(taken)
+    assert not boxes[nxd4].intersects(boxes[qxd4])
+    assert boxes[e5].contains(board.square_center(chess.E5))  # an empty square: its centre
+    QTest.mouseClick(board, Qt.MouseButton.LeftButton, pos=boxes[qxd4].center().toPoint())
+    assert app.game.moves[-1] == qxd4
+
+
 def test_clicking_an_arrow_head_plays_its_move(qtbot, make_app) -> None:
     app = make_app()
     dist = wait_predicted(qtbot, app)

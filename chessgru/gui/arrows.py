@@ -7,7 +7,7 @@ square size) so this module knows nothing of the widget.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import chess
@@ -66,11 +66,29 @@ def arrow_style(prob: float, square: float) -> tuple[float, float]:
     return square * (0.05 + 0.17 * strength), 0.4 + 0.55 * strength
 
 
-def head_boxes(arrows: list[Arrow], center: Center, s: float) -> list[tuple[Arrow, QRectF]]:
-    """Each arrow's label box: one head per target square, its labels stacked (as Nibbler)."""
+def entry_point(move: chess.Move, center: Center, s: float) -> QPointF:
+    """Where the line from ``move``'s origin crosses into its target square's border."""
+    start, end = center(move.from_square), center(move.to_square)
+    dx, dy = end.x() - start.x(), end.y() - start.y()
+    reach = max(abs(dx), abs(dy)) or 1.0  # the border is half a square away along the larger axis
+    return QPointF(end.x() - dx / reach * s / 2, end.y() - dy / reach * s / 2)
+
+
+def head_boxes(
+    arrows: list[Arrow], center: Center, s: float, occupied: Collection[chess.Square] = ()
+) -> list[tuple[Arrow, QRectF]]:
+    """Each arrow's label box: one head per empty target square, its labels stacked (as
+    Nibbler); a capture's label sits where its arrow enters the square, so the piece to be
+    taken stays in sight."""
     radius = s * 0.21
     rows = []
     for square, group in arrow_heads(arrows).items():
+        if square in occupied:
+            for arrow in group:
+                mid = entry_point(arrow.move, center, s)
+                box = QRectF(mid.x() - radius, mid.y() - radius, 2 * radius, 2 * radius)
+                rows.append((arrow, box))
+            continue
         mid = center(square)
         height = radius * (2 if len(group) == 1 else 1.25)
         top = mid.y() - height * len(group) / 2
@@ -95,12 +113,16 @@ def paint_arrows(
     center: Center,
     s: float,
     font: QFont,
+    occupied: Collection[chess.Square] = (),
 ) -> None:
-    """Shafts (least likely first, the hovered one on top), then one head per target."""
+    """Shafts (least likely first, the hovered one on top), then the heads (head_boxes);
+    a shaft into an ``occupied`` square stops at the square's border."""
     radius = s * 0.21
     for arrow in sorted(arrows, key=lambda a: (same_path(a.move, hover), a.prob)):
         width, _ = arrow_style(arrow.prob, s)
         start, end = center(arrow.move.from_square), center(arrow.move.to_square)
+        if arrow.move.to_square in occupied:
+            end = entry_point(arrow.move, center, s)
         dx, dy = end.x() - start.x(), end.y() - start.y()
         length = math.hypot(dx, dy) or 1.0
         shaft_end = QPointF(end.x() - dx / length * radius, end.y() - dy / length * radius)
@@ -108,7 +130,7 @@ def paint_arrows(
         p.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(start, shaft_end)
     font.setBold(True)
-    for arrow, box in head_boxes(arrows, center, s):
+    for arrow, box in head_boxes(arrows, center, s, occupied):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(arrow_color(arrow, hover, s))
         single = box.height() > radius * 1.5

@@ -344,10 +344,13 @@ class BoardWidget(QWidget):
 
     def head_rows(self) -> list[tuple[Arrow, QRectF]]:
         """Each arrow's label box on the board (see arrows.head_boxes)."""
-        return head_boxes(self._arrows, self.square_center, self.square_size())
+        occupied = chess.SquareSet(self._board.occupied)
+        return head_boxes(self._arrows, self.square_center, self.square_size(), occupied)
 
     def _paint_arrows(self, p: QPainter, s: int) -> None:
-        paint_arrows(p, self._arrows, self._hover, self.square_center, s, QFont(self.font()))
+        occupied = chess.SquareSet(self._board.occupied)
+        font = QFont(self.font())
+        paint_arrows(p, self._arrows, self._hover, self.square_center, s, font, occupied)
 
     def _paint_promotion(self, p: QPainter, s: int) -> None:
         side = 8 * s
