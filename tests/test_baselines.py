@@ -16,15 +16,12 @@ from chessgru.evaluation.baselines import (
     random_hits,
     topk_hits,
 )
-from chessgru.model.encoding import encode_game, position_words
+from chessgru.model.encoding import encode_game
+from chessgru.model.prior import board_key
 
 STOCKFISH = shutil.which("stockfish") or shutil.which("/usr/games/stockfish")
 #: White: king a1, pawn a2; Black: king h8, pawn a4. White has exactly Kb1, Kb2 and a3.
 THREE_MOVES = "7k/8/8/8/p7/8/P7/K7 w - - 0 1"
-
-
-def key_of(board: chess.Board) -> int:
-    return int(position_keys(np.asarray([position_words(board)], dtype=np.uint64))[0])
 
 
 def test_random_hits_exact_on_hand_made_positions():
@@ -52,8 +49,8 @@ def test_position_keys_equal_for_transpositions_only():
         b.push_san(san)
     for san in ["Nc3", "Nf6", "Nf3", "Ng8", "Ng1", "Nf6"]:  # same pieces, Black to move
         c.push_san(san)
-    assert key_of(a) == key_of(b)
-    assert key_of(a) != key_of(c)
+    assert board_key(a) == board_key(b)
+    assert board_key(a) != board_key(c)
     _, words = encode_game([chess.Move.from_uci("e2e4"), chess.Move.from_uci("e7e5")])
     keys = position_keys(words)
     assert len(set(keys.tolist())) == 2 and keys.dtype == np.uint64

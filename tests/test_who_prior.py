@@ -15,9 +15,10 @@ from chessgru.analysis import who
 from chessgru.analysis.game import prepare_game
 from chessgru.analysis.prior_scores import PriorIndex, side_inputs
 from chessgru.analysis.who import rank
+from chessgru.model import encoding
 from chessgru.model.bundle import load_bundle, player_entry, save_bundle
 from chessgru.model.network import ChessGRU, ModelConfig
-from chessgru.model.prior import PersonalPrior
+from chessgru.model.prior import PersonalPrior, board_key, position_keys
 from chessgru.predict import Predictor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,3 +137,15 @@ def test_a_file_with_priors_predicts_as_before_for_the_others(tmp_path, tower) -
             moves, white=white, k=None
         )
     assert after.predict_game(moves, white=1, k=3) != before.predict_game(moves, white=1, k=3)
+
+
+def test_a_boards_key_is_the_corpus_key_even_with_a_piece_on_h8() -> None:
+    """A piece on h8 sets a word's top bit: built from a plain list those words became
+    floats and lost their low bits, so eval_who's opening-tree baseline looked up keys that
+    matched nothing and scored every candidate the same (a tie the true person won)."""
+    board = chess.Board()  # the rook on h8
+    game = prepare_game([chess.Move.from_uci("e2e4")], board)
+    keys, _ = side_inputs(game, chess.WHITE)
+    assert board_key(board) == int(keys[0])
+    with pytest.raises(TypeError):
+        position_keys(np.asarray([[float(w) for w in encoding.position_words(board)]]))

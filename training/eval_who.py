@@ -47,10 +47,10 @@ from chessgru.analysis.who import (
     shared_state_scores,
     shift,
 )
-from chessgru.evaluation.baselines import position_keys
 from chessgru.games.corpus import Corpus, load_corpus
 from chessgru.games.split import game_key, matching_games, protocol_split
 from chessgru.model import encoding
+from chessgru.model.prior import board_key
 from chessgru.predict import Predictor
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/pgn"
@@ -97,7 +97,7 @@ class SideScores:
         board, out, at = chess.Board(), [], set(plies)
         for ply, move in enumerate(self.game.moves):
             if ply in at:
-                key = int(position_keys(np.asarray([encoding.position_words(board)]))[0])
+                key = board_key(board)
                 played = encoding.encode_move(move, board.turn)
                 n_legal = board.legal_moves.count()
                 out.append(trees.log_probs(key, played, n_legal, n_rows))
@@ -138,12 +138,12 @@ def model_rank(
         exact = torch.tensor([sum(s.exact_total(r, cutoff, prior) for s in sides) for r in short])
         scores = scores + shift(scores[short], exact)
         scores[short] = exact
-    return int((scores[1:] > scores[true_row]).sum()) + 1
+    return int((scores[1:] >= scores[true_row]).sum())  # ties count against the person
 
 
 def tree_rank(sides: list[SideScores], true_row: int, cutoff: int | None) -> int:
     scores = sum(s.tree_total(cutoff) for s in sides)[1:]
-    return int((scores > scores[true_row - 1]).sum()) + 1
+    return int((scores >= scores[true_row - 1]).sum())  # ties count against the person
 
 
 def tree_lines(trees: Trees, board: chess.Board, rows: dict, depth: int, n: int) -> list:
@@ -152,7 +152,7 @@ def tree_lines(trees: Trees, board: chess.Board, rows: dict, depth: int, n: int)
     for _ in range(depth):
         options = []
         for log_p, b, moves in beams:
-            key = int(position_keys(np.asarray([encoding.position_words(b)]))[0])
+            key = board_key(b)
             ranked = trees.ranked(key, rows[b.turn])[: 2 * n]
             if not ranked:
                 options.append((log_p, b, moves))  # the tree ends here; so does the line

@@ -24,8 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import chess
 import numpy as np
 import torch
+
+from chessgru.model import encoding
 
 #: Tensor names of the prior inside the model file.
 TENSOR_PREFIX = "prior."
@@ -49,12 +52,20 @@ def position_keys(positions: np.ndarray) -> np.ndarray:
     castling rights, a legal en-passant file), so equal positions get equal keys; like a
     Zobrist hash, two different positions collide with probability about 2^-64.
     """
+    if np.asarray(positions).dtype.kind == "f":  # np.asarray([words]) of a word >= 2**63
+        raise TypeError("position words must be integers: as floats they lost their low bits")
     words = np.ascontiguousarray(positions, dtype=np.uint64).reshape(-1, positions.shape[-1])
     key = np.zeros(len(words), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(words.shape[1]):
             key = _mix(key ^ words[:, j] ^ np.uint64(j))
     return key
+
+
+def board_key(board: chess.Board) -> int:
+    """The key of one board, equal to the corpus's key of the same position."""
+    words = np.asarray([encoding.position_words(board)], dtype=np.uint64)
+    return int(position_keys(words)[0])
 
 
 def blend(probs: np.ndarray, counts: np.ndarray, strength: float | None) -> np.ndarray:
